@@ -1,0 +1,124 @@
+package dev.lifecycle.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One admitted request: a one-shot token returned by {@link InflightTracker#tryEnter(String, String)}. The adapter
+ * calls {@link #exit()} once the last byte of the response was written, or the connection closed; further calls do
+ * nothing, so a request is never counted out twice.
+ */
+public final class InflightRequest {
+
+    /** Returned for a refused request: {@link #admitted()} is {@code false}, and every method does nothing. */
+    public static final InflightRequest REFUSED = new InflightRequest(null);
+
+    private static final int ACTIVE = 0;
+    private static final int LONG_LIVED = 1;
+    private static final int DONE = 2;
+
+    private static final VarHandle STATUS;
+    private static final VarHandle SIGNALLED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATUS = lookup.findVarHandle(InflightRequest.class, "status", int.class);
+            SIGNALLED = lookup.findVarHandle(InflightRequest.class, "signalled", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final InflightTracker tracker;
+    private final String method;
+    private final String target;
+    private final long startNanos;
+    @SuppressWarnings("unused") // accessed through STATUS
+    private volatile int status;
+    @SuppressWarnings("unused") // accessed through SIGNALLED
+    private volatile boolean signalled;
+    private volatile Runnable onDrain;
+
+    InflightRequest(InflightTracker tracker) {
+        this(tracker, null, null, 0L);
+    }
+
+    InflightRequest(InflightTracker tracker, String method, String target, long startNanos) {
+        this.tracker = tracker;
+        this.method = method;
+        this.target = target;
+        this.startNanos = startNanos;
+        if (tracker == null) {
+            status = DONE;
+        }
+    }
+
+    /** Whether the request was admitted. A refused request must be answered {@code 503} and never exited. */
+    public boolean admitted() {
+        return tracker != null;
+    }
+
+    /** Ends the request. Idempotent and thread-safe: only the first call counts. */
+    public void exit() {
+        int previous = (int) STATUS.getAndSet(this, DONE);
+        if (previous != DONE) {
+            tracker.exit(this, previous == LONG_LIVED);
+        }
+    }
+
+    /**
+     * Marks this request as long-lived (a stream, a WebSocket, a long-poll): it leaves the main in-flight count and
+     * is drained under the shorter long-lived bound. {@code onDrain} is called once, as soon as admission closes (at
+     * once if it already has); it should end the stream so the client reconnects elsewhere. It runs on the thread
+     * closing admission, so it must not block. Does nothing if the request has exited or was already marked.
+     */
+    public void markLongLived(Runnable onDrain) {
+        if (tracker == null) {
+            return;
+        }
+        this.onDrain = onDrain;
+        if (STATUS.compareAndSet(this, ACTIVE, LONG_LIVED)) {
+            tracker.moveToLongLived(this);
+        }
+    }
+
+    /** Whether this request has exited. */
+    public boolean isDone() {
+        return (int) STATUS.getVolatile(this) == DONE;
+    }
+
+    void signalDrain() {
+        Runnable listener = onDrain;
+        if (listener != null && SIGNALLED.compareAndSet(this, false, true)) {
+            try {
+                listener.run();
+            } catch (RuntimeException | Error e) {
+                InflightTracker.logListenerFailure(e);
+            }
+        }
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    String describe(long nowNanos) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(method == null ? "?" : method).append(' ');
+        if (target == null) {
+            sb.append('?');
+        } else {
+            int query = target.indexOf('?');
+            sb.append(query < 0 ? target : target.substring(0, query));
+        }
+        if ((int) STATUS.getVolatile(this) == LONG_LIVED) {
+            sb.append(" [long-lived]");
+        }
+        if (startNanos != 0L) {
+            long ageMillis = (nowNanos - startNanos) / 1_000_000;
+            sb.append(" (age ").append(ageMillis / 1000).append('.').append(ageMillis % 1000 / 100).append(" s)");
+        }
+        return sb.toString();
+    }
+}

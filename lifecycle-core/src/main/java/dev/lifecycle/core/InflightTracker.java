@@ -1,0 +1,270 @@
+package dev.lifecycle.core;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts the requests in flight and decides, race-free, whether a new one is admitted. Server adapters call
+ * {@link #tryEnter(String, String)} when a request arrives and {@link InflightRequest#exit()} after the last byte of
+ * its response was written.
+ *
+ * <h2>Admission protocol</h2>
+ * The whole admission state is one {@code long}: the count of requests in flight in the low bits, plus two flag bits,
+ * {@code NOT_OPEN} (set until the lifecycle is ready) and {@code CLOSED} (set when the drain begins, never cleared).
+ * {@code tryEnter} adds one with a single atomic add and looks at the flags of the value it replaced: if a flag was
+ * set it takes its one back and refuses. Because the flag and the count live in the same word, the add that admits a
+ * request and the bit-or that closes admission are totally ordered: either the request was counted before the close
+ * (and the drain waits for it), or it saw the flag (and was refused). The drain completes when an exit, or the close
+ * itself, leaves the word at exactly {@code CLOSED} with a zero count; after that every add sees the flag, so nothing
+ * is ever admitted after the drain reported zero. Waiters are woken by that transition, not by polling.
+ *
+ * <p>A refused attempt briefly raises the count by one before taking it back; {@link #inflight()} may show it, the
+ * drain never waits for it. Each admission returns a one-shot {@link InflightRequest}, so a buggy adapter that exits
+ * twice cannot drive the count negative.
+ *
+ * <h2>Long-lived requests</h2>
+ * Streams (SSE, WebSocket, long-polls) are moved out of the main count with
+ * {@link InflightRequest#markLongLived(Runnable)}. They are told to end as soon as admission closes and have their
+ * own, shorter bound, so that one open stream does not hold the pod for the whole drain timeout.
+ */
+public final class InflightTracker {
+
+    private static final Logger logger = LoggerFactory.getLogger(InflightTracker.class);
+
+    static final long CLOSED = 1L << 62;
+    static final long NOT_OPEN = 1L << 61;
+    private static final long FLAGS = CLOSED | NOT_OPEN;
+    private static final long COUNT = ~FLAGS;
+
+    private static final VarHandle STATE;
+    private static final VarHandle LONG_LIVED_STATE;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(InflightTracker.class, "state", long.class);
+            LONG_LIVED_STATE = lookup.findVarHandle(InflightTracker.class, "longLivedState", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile long state;
+    @SuppressWarnings("unused") // accessed through LONG_LIVED_STATE
+    private volatile long longLivedState;
+
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private final CompletableFuture<Void> longLivedDrained = new CompletableFuture<>();
+    private final LongAdder refused = new LongAdder();
+    private final Set<InflightRequest> described;
+    private final Set<InflightRequest> longLived = ConcurrentHashMap.newKeySet();
+    private final LongSupplier ticker;
+
+    /**
+     * Creates a tracker that admits requests at once. {@link Lifecycle} creates its own; use this constructor only
+     * for a tracker outside a lifecycle.
+     *
+     * @param describeRequests keep each request's method, target and start time so that a drain timeout can say
+     *     which requests were still in flight; costs a set insertion and removal per request
+     */
+    public InflightTracker(boolean describeRequests) {
+        this(describeRequests, System::nanoTime, true);
+    }
+
+    InflightTracker(boolean describeRequests, LongSupplier ticker, boolean open) {
+        this.described = describeRequests ? ConcurrentHashMap.newKeySet() : null;
+        this.ticker = ticker;
+        STATE.setVolatile(this, open ? 0L : NOT_OPEN);
+    }
+
+    /**
+     * Admits a request without a description. Equivalent to {@code tryEnter(null, null)}.
+     *
+     * @return the admitted request, or {@link InflightRequest#REFUSED} when admission is not open
+     */
+    public InflightRequest tryEnter() {
+        return tryEnter(null, null);
+    }
+
+    /**
+     * Admits a request, unless the lifecycle is not ready yet or admission has closed for the drain. The arguments
+     * are kept only when the tracker describes requests; the query string is cut from {@code target} before it is
+     * ever logged.
+     *
+     * @param method the HTTP method, or {@code null}
+     * @param target the request target (path and optional query), or {@code null}
+     * @return the admitted request, to {@link InflightRequest#exit() exit} exactly once, or
+     *     {@link InflightRequest#REFUSED} (check {@link InflightRequest#admitted()}): answer it {@code 503}
+     */
+    public InflightRequest tryEnter(String method, String target) {
+        long previous = (long) STATE.getAndAdd(this, 1L);
+        if ((previous & FLAGS) != 0) {
+            release();
+            refused.increment();
+            return InflightRequest.REFUSED;
+        }
+        if (described == null) {
+            return new InflightRequest(this);
+        }
+        InflightRequest request = new InflightRequest(this, method, target, ticker.getAsLong());
+        described.add(request);
+        return request;
+    }
+
+    /** The number of admitted requests that have not exited, long-lived ones excluded. */
+    public long inflight() {
+        return (long) STATE.getVolatile(this) & COUNT;
+    }
+
+    /** The number of long-lived requests that have not exited. */
+    public long longLived() {
+        return (long) LONG_LIVED_STATE.getVolatile(this) & COUNT;
+    }
+
+    /** The number of requests refused so far, because admission was not open yet or had closed. */
+    public long refused() {
+        return refused.sum();
+    }
+
+    /** Whether admission has closed for good. */
+    public boolean isClosed() {
+        return ((long) STATE.getVolatile(this) & CLOSED) != 0;
+    }
+
+    /** Opens admission; until then every request is refused. Called by {@link Lifecycle} when it becomes ready. */
+    void open() {
+        STATE.getAndBitwiseAnd(this, ~NOT_OPEN);
+    }
+
+    /**
+     * Closes admission for good and tells long-lived requests to end. Returns at once; use {@link #awaitDrained} to
+     * wait. Idempotent.
+     */
+    public void close() {
+        long previous = (long) STATE.getAndBitwiseOr(this, CLOSED);
+        if ((previous & CLOSED) != 0) {
+            return;
+        }
+        if ((previous & COUNT) == 0) {
+            drained.complete(null);
+        }
+        long previousLongLived = (long) LONG_LIVED_STATE.getAndBitwiseOr(this, CLOSED);
+        if ((previousLongLived & COUNT) == 0) {
+            longLivedDrained.complete(null);
+        }
+        for (InflightRequest request : longLived) {
+            request.signalDrain();
+        }
+    }
+
+    /**
+     * Waits until admission has closed and every admitted request (long-lived ones excluded) has exited, at most
+     * {@code timeout}. Wakes as soon as the last request exits.
+     *
+     * @return {@code true} if drained, {@code false} on timeout
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        return await(drained, timeout);
+    }
+
+    /** Like {@link #awaitDrained(Duration)}, for long-lived requests. */
+    public boolean awaitLongLivedDrained(Duration timeout) throws InterruptedException {
+        return await(longLivedDrained, timeout);
+    }
+
+    private static boolean await(CompletableFuture<Void> future, Duration timeout) throws InterruptedException {
+        try {
+            future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // never completed exceptionally
+        }
+    }
+
+    /**
+     * Describes the oldest requests still in flight, oldest first, such as {@code "GET /orders (age 25.1 s)"}. Empty
+     * when the tracker does not describe requests.
+     */
+    public List<String> describeOldest(int limit) {
+        List<InflightRequest> all = new ArrayList<>();
+        if (described != null) {
+            all.addAll(described);
+        }
+        all.addAll(longLived);
+        long now = ticker.getAsLong();
+        List<String> descriptions = new ArrayList<>();
+        all.stream()
+           .filter(r -> !r.isDone())
+           .sorted(Comparator.comparingLong(InflightRequest::startNanos))
+           .limit(limit)
+           .forEach(r -> descriptions.add(r.describe(now)));
+        return descriptions;
+    }
+
+    /** Whether requests are described; see {@link #InflightTracker(boolean)}. */
+    public boolean describesRequests() {
+        return described != null;
+    }
+
+    private void release() {
+        long now = (long) STATE.getAndAdd(this, -1L) - 1;
+        if (now == CLOSED) {
+            drained.complete(null);
+        }
+    }
+
+    void exit(InflightRequest request, boolean wasLongLived) {
+        if (wasLongLived) {
+            longLived.remove(request);
+            long now = (long) LONG_LIVED_STATE.getAndAdd(this, -1L) - 1;
+            if (now == CLOSED) {
+                longLivedDrained.complete(null);
+            }
+        } else {
+            if (described != null) {
+                described.remove(request);
+            }
+            release();
+        }
+    }
+
+    void moveToLongLived(InflightRequest request) {
+        // Counted as long-lived before it leaves the main count, so it is never in neither.
+        LONG_LIVED_STATE.getAndAdd(this, 1L);
+        longLived.add(request);
+        if (described != null) {
+            described.remove(request);
+        }
+        release();
+        if (isClosed()) {
+            request.signalDrain();
+        }
+    }
+
+    long nanoTime() {
+        return ticker.getAsLong();
+    }
+
+    static void logListenerFailure(Throwable t) {
+        logger.warn("A long-lived request's drain listener threw; ignored", t);
+    }
+}

@@ -1,0 +1,232 @@
+package dev.lifecycle.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.lifecycle.core.Health.TaskStatus;
+import dev.lifecycle.core.internal.Durations;
+
+/**
+ * Runs the startup tasks: each on its own thread as soon as its dependencies have succeeded, so independent tasks run
+ * in parallel and the whole run takes the critical path. The first failure, timeout or {@link #cancel} wins: it
+ * completes {@link #outcome} and interrupts every task still running; the others are marked cancelled.
+ */
+final class StartupRun {
+
+    private static final Logger logger = LoggerFactory.getLogger(Lifecycle.class);
+
+    /** One task's mutable progress; read by probes through {@link #snapshot()}. */
+    static final class Progress {
+        final StartupTask task;
+        volatile TaskStatus status = TaskStatus.PENDING;
+        volatile long startNanos;
+        volatile long endNanos;
+        volatile String error;
+        volatile Thread thread;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        Progress(StartupTask task) {
+            this.task = task;
+        }
+
+        Duration duration() {
+            long start = startNanos;
+            if (start == 0L) {
+                return Duration.ZERO;
+            }
+            long end = endNanos;
+            return Duration.ofNanos((end == 0L ? System.nanoTime() : end) - start);
+        }
+    }
+
+    private final Map<String, Progress> progress = new LinkedHashMap<>();
+    private final CompletableFuture<Void> outcome = new CompletableFuture<>();
+    private final AtomicInteger threadIds = new AtomicInteger();
+    private volatile ScheduledExecutorService timer;
+
+    StartupRun(List<StartupTask> tasks) {
+        for (StartupTask task : tasks) {
+            progress.put(task.name(), new Progress(task));
+        }
+    }
+
+    List<Health.Task> snapshot() {
+        List<Health.Task> tasks = new ArrayList<>(progress.size());
+        for (Progress p : progress.values()) {
+            tasks.add(new Health.Task(p.task.name(), p.status, p.duration(), p.error));
+        }
+        return tasks;
+    }
+
+    Map<String, Progress> progress() {
+        return progress;
+    }
+
+    /**
+     * Runs every task and waits until all succeeded or the first one failed.
+     *
+     * @throws StartupException naming the task that failed or timed out, or saying that shutdown interrupted startup
+     */
+    void run() {
+        if (progress.isEmpty()) {
+            return;
+        }
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lifecycle-startup-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Progress p : progress.values()) {
+                CompletableFuture<?>[] dependencies = p.task.dependencies().stream()
+                        .map(name -> progress.get(name).done)
+                        .toArray(CompletableFuture[]::new);
+                CompletableFuture.allOf(dependencies).whenComplete((ignored, failure) -> {
+                    if (failure == null && !outcome.isDone()) {
+                        launch(p);
+                    }
+                });
+            }
+            CompletableFuture.allOf(progress.values().stream().map(p -> p.done).toArray(CompletableFuture[]::new))
+                             .whenComplete((ignored, failure) -> {
+                                 if (failure == null) {
+                                     outcome.complete(null);
+                                 }
+                             });
+            try {
+                outcome.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancel(new StartupException("Startup was interrupted", null, e));
+            } catch (ExecutionException e) {
+                // reported below
+            }
+            if (outcome.isCompletedExceptionally()) {
+                markCancelled();
+                outcome.join(); // throws CompletionException wrapping the StartupException
+            }
+        } catch (java.util.concurrent.CompletionException e) {
+            throw (StartupException) e.getCause();
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    /** Fails the run with {@code cause} unless it already finished, interrupting every running task. */
+    void cancel(StartupException cause) {
+        if (outcome.completeExceptionally(cause)) {
+            for (Progress p : progress.values()) {
+                Thread thread = p.thread;
+                if (thread != null) {
+                    thread.interrupt();
+                }
+            }
+        }
+    }
+
+    private void markCancelled() {
+        for (Progress p : progress.values()) {
+            if (p.status == TaskStatus.PENDING || p.status == TaskStatus.RUNNING) {
+                p.status = TaskStatus.CANCELLED;
+                if (p.startNanos != 0L && p.endNanos == 0L) {
+                    p.endNanos = System.nanoTime();
+                }
+            }
+        }
+    }
+
+    private void launch(Progress p) {
+        Thread thread = new Thread(() -> execute(p), "lifecycle-startup-" + threadIds.incrementAndGet() + "-"
+                                                     + p.task.name());
+        thread.setDaemon(true);
+        p.thread = thread;
+        thread.start();
+    }
+
+    private void execute(Progress p) {
+        p.startNanos = System.nanoTime();
+        p.status = TaskStatus.RUNNING;
+        ScheduledFuture<?> timeout = null;
+        if (p.task.timeout().isPresent()) {
+            Duration limit = p.task.timeout().get();
+            timeout = timer.schedule(() -> timedOut(p, limit), limit.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        logger.info("Startup task '{}' started", p.task.name());
+        try {
+            if (outcome.isDone()) {
+                throw new InterruptedException("startup already ended");
+            }
+            p.task.body().run();
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            synchronized (p) {
+                if (p.status == TaskStatus.RUNNING) {
+                    p.endNanos = System.nanoTime();
+                    p.status = TaskStatus.SUCCEEDED;
+                }
+            }
+            if (p.status == TaskStatus.SUCCEEDED) {
+                logger.info("Startup task '{}' succeeded in {}", p.task.name(), Durations.format(p.duration()));
+                p.done.complete(null);
+            }
+        } catch (Throwable t) {
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            failed(p, t);
+        } finally {
+            p.thread = null;
+            Thread.interrupted(); // the thread ends here; do not leak an interrupt meant for the body
+        }
+    }
+
+    private void failed(Progress p, Throwable t) {
+        synchronized (p) {
+            if (p.status != TaskStatus.RUNNING) {
+                return; // timed out already
+            }
+            p.endNanos = System.nanoTime();
+            if (outcome.isDone() && (t instanceof InterruptedException || Thread.currentThread().isInterrupted())) {
+                p.status = TaskStatus.CANCELLED;
+                p.done.completeExceptionally(t);
+                return;
+            }
+            p.status = TaskStatus.FAILED;
+            p.error = String.valueOf(t);
+        }
+        logger.error("Startup task '{}' failed after {}: {}", p.task.name(), Durations.format(p.duration()), t, t);
+        p.done.completeExceptionally(t);
+        cancel(new StartupException("Startup task '" + p.task.name() + "' failed: " + t, p.task.name(), t));
+    }
+
+    private void timedOut(Progress p, Duration limit) {
+        synchronized (p) {
+            if (p.status != TaskStatus.RUNNING) {
+                return;
+            }
+            p.endNanos = System.nanoTime();
+            p.status = TaskStatus.TIMED_OUT;
+            p.error = "timed out after " + Durations.format(limit);
+        }
+        logger.error("Startup task '{}' timed out after {}; interrupting it", p.task.name(), Durations.format(limit));
+        StartupException failure = new StartupException(
+                "Startup task '" + p.task.name() + "' timed out after " + Durations.format(limit), p.task.name(),
+                null);
+        p.done.completeExceptionally(failure);
+        cancel(failure);
+    }
+}

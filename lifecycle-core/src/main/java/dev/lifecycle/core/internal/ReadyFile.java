@@ -1,0 +1,87 @@
+package dev.lifecycle.core.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The file an {@code exec: cat /path/ready} probe reads. Exists exactly while the service is ready: written through a
+ * temporary file and an atomic move, so a probe never reads a half-written file.
+ */
+public final class ReadyFile {
+
+    private final Path path;
+
+    public ReadyFile(Path path) {
+        this.path = path.toAbsolutePath();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Removes a stale file left by a killed process and checks the directory is writable by writing and removing a
+     * probe file there.
+     *
+     * @throws UncheckedIOException naming the path when the directory is missing or not writable
+     */
+    public void prepare() {
+        Path directory = path.getParent();
+        try {
+            Files.deleteIfExists(path);
+            if (directory == null || !Files.isDirectory(directory)) {
+                throw new IOException("directory " + directory + " does not exist");
+            }
+            Path probe = Files.createTempFile(directory, "." + path.getFileName() + ".", ".check");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new UncheckedIOException("readyFile: cannot write " + path + ": " + describe(e), e);
+        }
+    }
+
+    /** Writes the file atomically. */
+    public void write(String content) {
+        Path directory = path.getParent();
+        Path temporary = null;
+        try {
+            temporary = Files.createTempFile(directory, "." + path.getFileName() + ".", ".tmp");
+            Files.write(temporary, content.getBytes(StandardCharsets.UTF_8));
+            try {
+                Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            deleteQuietly(temporary);
+            throw new UncheckedIOException("readyFile: cannot write " + path + ": " + describe(e), e);
+        }
+    }
+
+    /** Deletes the file if it exists. */
+    public void delete() {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("readyFile: cannot delete " + path + ": " + describe(e), e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // the original failure is the one worth reporting
+            }
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+    }
+}
