@@ -162,11 +162,7 @@ public final class InflightTracker {
             return;
         }
         if ((previous & COUNT) == 0) {
-            drained.complete(null);
-        }
-        long previousLongLived = (long) LONG_LIVED_STATE.getAndBitwiseOr(this, CLOSED);
-        if ((previousLongLived & COUNT) == 0) {
-            longLivedDrained.complete(null);
+            mainDrained();
         }
         for (InflightRequest request : longLived) {
             request.signalDrain();
@@ -228,7 +224,21 @@ public final class InflightTracker {
     private void release() {
         long now = (long) STATE.getAndAdd(this, -1L) - 1;
         if (now == CLOSED) {
-            drained.complete(null);
+            mainDrained();
+        }
+    }
+
+    /**
+     * The main count reached zero with admission closed. Only from now on can the long-lived count be final: before,
+     * an admitted request could still be marked long-lived. So the long-lived drain is closed here, not in
+     * {@link #close()}, and a stream marked after the close is still waited for.
+     */
+    private void mainDrained() {
+        if (drained.complete(null)) {
+            long previous = (long) LONG_LIVED_STATE.getAndBitwiseOr(this, CLOSED);
+            if ((previous & COUNT) == 0) {
+                longLivedDrained.complete(null);
+            }
         }
     }
 
