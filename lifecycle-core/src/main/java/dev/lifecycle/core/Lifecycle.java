@@ -440,6 +440,23 @@ public final class Lifecycle {
         return drainTimeout;
     }
 
+    Duration longLivedDrainTimeout() {
+        return longLivedDrainTimeout;
+    }
+
+    Duration stopTimeout() {
+        return stopTimeout;
+    }
+
+    Duration terminationGracePeriod() {
+        return terminationGracePeriod;
+    }
+
+    /** Ends a running pre-stop delay early: lets tests observe the delay without waiting it out. */
+    void endPreStopDelay() {
+        preStopInterrupt.countDown();
+    }
+
     @Override
     public String toString() {
         return "Lifecycle[" + state + ", inflight=" + tracker.inflight() + ']';

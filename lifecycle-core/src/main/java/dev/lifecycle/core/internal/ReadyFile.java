@@ -35,10 +35,13 @@ public final class ReadyFile {
     public void prepare() {
         Path directory = path.getParent();
         try {
-            Files.deleteIfExists(path);
-            if (directory == null || !Files.isDirectory(directory)) {
+            if (directory == null || !Files.exists(directory)) {
                 throw new IOException("directory " + directory + " does not exist");
             }
+            if (!Files.isDirectory(directory)) {
+                throw new IOException(directory + " is not a directory");
+            }
+            Files.deleteIfExists(path);
             Path probe = Files.createTempFile(directory, "." + path.getFileName() + ".", ".check");
             Files.delete(probe);
         } catch (IOException e) {
