@@ -22,7 +22,8 @@ import dev.lifecycle.core.internal.Durations;
 /**
  * Runs the startup tasks: each on its own thread as soon as its dependencies have succeeded, so independent tasks run
  * in parallel and the whole run takes the critical path. The first failure, timeout or {@link #cancel} wins: it
- * completes {@link #outcome} and interrupts every task still running; the others are marked cancelled.
+ * completes {@link #outcome} and interrupts every task still running, which turn cancelled when they end; the tasks
+ * that never began are marked cancelled at once. {@link #run()} returns without waiting for interrupted tasks to end.
  */
 final class StartupRun {
 
@@ -137,14 +138,15 @@ final class StartupRun {
         }
     }
 
+    /**
+     * Marks the tasks that never began as cancelled. Running ones were interrupted and turn {@code CANCELLED} when
+     * they end: until then their status says, truthfully, that they still run.
+     */
     private void markCancelled() {
         for (Progress p : progress.values()) {
             synchronized (p) {
-                if (p.status == TaskStatus.PENDING || p.status == TaskStatus.RUNNING) {
+                if (p.status == TaskStatus.PENDING) {
                     p.status = TaskStatus.CANCELLED;
-                    if (p.startNanos != 0L && p.endNanos == 0L) {
-                        p.endNanos = System.nanoTime();
-                    }
                 }
             }
         }
