@@ -244,9 +244,9 @@ public final class Lifecycle {
         }
 
         long drainStart = System.nanoTime();
+        long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
         tracker.close();
         long inflight = tracker.inflight();
-        long longLived = tracker.longLived();
         logger.info("Admission closed: draining {} request(s) in flight{} (timeout {})", inflight,
                     longLived == 0 ? "" : " and " + longLived + " long-lived", Durations.format(drainTimeout));
         drain();
