@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class SignalTest {
     void sigtermRunsTheShutdownSequenceAndTheJvmExitsWith143() throws Exception {
         Path readyFile = directory.resolve("ready");
         Path output = directory.resolve("output.log");
-        Process process = launch(output, readyFile.toString(), "ok");
+        Process process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "ok");
         try {
             await().atMost(WAIT).until(() -> Files.exists(readyFile) && read(output).contains(
                     SignalledService.READY_MARKER));
@@ -56,7 +57,7 @@ class SignalTest {
     void aFailingStartupTaskExitsNonZeroWithoutAReadyFile() throws Exception {
         Path readyFile = Files.writeString(directory.resolve("ready"), "stale");
         Path output = directory.resolve("output.log");
-        Process process = launch(output, readyFile.toString(), "fail");
+        Process process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "fail");
         try {
             assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
@@ -71,14 +72,44 @@ class SignalTest {
         }
     }
 
-    private static Process launch(Path output, String... args) throws IOException {
+    @Test
+    void aSecondSigtermDuringTheSequenceDoesNotStartAnother() throws Exception {
+        Path readyFile = directory.resolve("ready");
+        Path output = directory.resolve("output.log");
+        // A pre-stop delay holds the sequence open long enough for the second signal to land inside it.
+        Process process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString(),
+                                                "LIFECYCLE_PRESTOP_DELAY", "3s"), "ok");
+        try {
+            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
+            process.destroy();
+            await().atMost(WAIT).until(() -> read(output).contains("Draining: readiness down"));
+            assertThat(readyFile).doesNotExist();
+
+            process.destroy();
+
+            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
+            String log = read(output);
+            assertThat(log).contains("serving for the pre-stop delay of 3.0 s", "Stopped in");
+            assertThat(log.split("Draining: readiness down", -1)).hasSize(2);
+            assertThat(log.split("stop action 'http server' ran", -1)).hasSize(2);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private static Process launch(Path output, Map<String, String> environment, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(
                 java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), SignalledService.class.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                                                            .redirectOutput(output.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("LIFECYCLE_"));
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 
     private static String read(Path file) throws IOException {

@@ -1,12 +1,11 @@
 package dev.lifecycle.core;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A service for {@link SignalTest}, run in a child JVM: {@code SignalledService <ready-file> [ok|fail]}. It installs the
+ * A service for {@link SignalTest}, run in a child JVM: {@code SignalledService ok|fail}, configured like a real
+ * deployment through {@code LIFECYCLE_*} environment variables (the ready-file path among them). It installs the
  * shutdown hook, starts (with one startup task, failing with {@code fail}), prints {@value #READY_MARKER} and waits to
  * be signalled. A {@link StartupException} ends it with status 1, as a real service's main should.
  */
@@ -18,10 +17,8 @@ final class SignalledService {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        boolean fail = args.length > 1 && args[1].equals("fail");
+        boolean fail = args[0].equals("fail");
         Lifecycle lifecycle = Lifecycle.builder()
-                .environment(Map.of())
-                .readyFile(Path.of(args[0]))
                 .stopTimeout(Duration.ofSeconds(5))
                 .shutdownHook(true)
                 .startupTask(StartupTask.of("migrations", () -> {
