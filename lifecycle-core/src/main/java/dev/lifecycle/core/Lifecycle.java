@@ -13,7 +13,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -212,7 +214,7 @@ public final class Lifecycle {
             stopped.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException(e); // never completed exceptionally
         }
     }
@@ -318,11 +320,11 @@ public final class Lifecycle {
                 done.get(stopTimeout.toNanos(), TimeUnit.NANOSECONDS);
                 logger.info("Stop action '{}' done in {}", named.name(),
                             Durations.formatNanos(System.nanoTime() - actionStart));
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 logger.warn("Stop action '{}' did not finish within {}; interrupting it and going on", named.name(),
                             Durations.format(stopTimeout));
                 thread.interrupt();
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 logger.warn("Stop action '{}' failed; going on", named.name(), e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -119,7 +120,7 @@ final class StartupRun {
                 markCancelled();
                 outcome.join(); // throws CompletionException wrapping the StartupException
             }
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw (StartupException) e.getCause();
         } finally {
             timer.shutdownNow();
