@@ -1,14 +1,18 @@
 package dev.lifecycle.core;
 
+import static java.util.Objects.requireNonNull;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -77,6 +81,7 @@ public final class InflightTracker {
     private final LongAdder refused = new LongAdder();
     private final Set<InflightRequest> described;
     private final Set<InflightRequest> longLived = ConcurrentHashMap.newKeySet();
+    private final Queue<Runnable> closeListeners = new ConcurrentLinkedQueue<>();
     private final LongSupplier ticker;
 
     /**
@@ -173,6 +178,30 @@ public final class InflightTracker {
         }
         for (InflightRequest request : longLived) {
             request.signalDrain();
+        }
+        for (Runnable listener; (listener = closeListeners.poll()) != null; ) {
+            runCloseListener(listener);
+        }
+    }
+
+    /**
+     * Registers {@code listener} to run once, when admission closes: on the thread closing it, before the drain
+     * starts; at once, on the caller's thread, if admission has already closed. It must not block; one that throws is
+     * logged and ignored. Adapters use it to close idle keep-alive connections.
+     */
+    public void onClose(Runnable listener) {
+        requireNonNull(listener, "listener cannot be null");
+        closeListeners.add(listener);
+        if (isClosed() && closeListeners.remove(listener)) { // whoever removes it runs it: exactly once
+            runCloseListener(listener);
+        }
+    }
+
+    private static void runCloseListener(Runnable listener) {
+        try {
+            listener.run();
+        } catch (RuntimeException | Error e) {
+            logger.warn("An admission-closed listener threw; ignored", e);
         }
     }
 

@@ -347,4 +347,64 @@ class InflightTrackerTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void closeListenerRunsOnceWhenAdmissionCloses() {
+        InflightTracker tracker = new InflightTracker(false);
+        AtomicInteger runs = new AtomicInteger();
+        tracker.onClose(runs::incrementAndGet);
+        assertThat(runs).hasValue(0);
+
+        tracker.close();
+        tracker.close();
+
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void closeListenerRegisteredAfterCloseRunsAtOnce() {
+        InflightTracker tracker = new InflightTracker(false);
+        tracker.close();
+        AtomicInteger runs = new AtomicInteger();
+
+        tracker.onClose(runs::incrementAndGet);
+
+        assertThat(runs).hasValue(1);
+    }
+
+    @Test
+    void throwingCloseListenerDoesNotStopTheOthers() {
+        InflightTracker tracker = new InflightTracker(false);
+        AtomicInteger runs = new AtomicInteger();
+        tracker.onClose(() -> {
+            throw new IllegalStateException("boom");
+        });
+        tracker.onClose(runs::incrementAndGet);
+
+        tracker.close();
+
+        assertThat(runs).hasValue(1);
+        assertThat(tracker.isClosed()).isTrue();
+    }
+
+    @Test
+    void closeListenerRacingTheCloseRunsExactlyOnce() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            InflightTracker tracker = new InflightTracker(false);
+            AtomicInteger runs = new AtomicInteger();
+            CountDownLatch go = new CountDownLatch(1);
+            CompletableFuture<Void> closer = CompletableFuture.runAsync(() -> {
+                awaitQuietly(go);
+                tracker.close();
+            });
+            CompletableFuture<Void> registrar = CompletableFuture.runAsync(() -> {
+                awaitQuietly(go);
+                tracker.onClose(runs::incrementAndGet);
+            });
+            go.countDown();
+            closer.get(10, TimeUnit.SECONDS);
+            registrar.get(10, TimeUnit.SECONDS);
+            assertThat(runs).as("round %d", round).hasValue(1);
+        }
+    }
 }
