@@ -41,7 +41,7 @@ class InflightTrackerTest {
 
     @Test
     void doubleExitIsHarmless() {
-        InflightTracker tracker = new InflightTracker(true);
+        InflightTracker tracker = new InflightTracker(true, () -> 1_000_000L, true); // a still clock: age 0.0 s
         InflightRequest first = tracker.tryEnter("GET", "/a");
         InflightRequest second = tracker.tryEnter("GET", "/b");
 
