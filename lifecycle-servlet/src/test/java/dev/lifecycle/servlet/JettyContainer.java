@@ -40,6 +40,11 @@ final class JettyContainer implements ServletContainer {
     }
 
     @Override
+    public boolean keepsHeadersOnUncaughtException() {
+        return true;
+    }
+
+    @Override
     public String toString() {
         return "Jetty";
     }

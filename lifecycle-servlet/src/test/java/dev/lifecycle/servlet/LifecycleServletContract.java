@@ -150,6 +150,30 @@ abstract class LifecycleServletContract {
     }
 
     @Test
+    void errorResponsesDuringDrainCloseTheConnectionWhereTheContainerKeepsTheHeader() throws Exception {
+        serve(Lifecycle.builder().preStopDelay(Duration.ofMinutes(5)));
+        lifecycle.start();
+        shutdownInBackground();
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
+
+        RawHttpConnection notFoundConnection = connect();
+        Response notFound = notFoundConnection.exchange("GET", "/app/missing");
+        assertThat(notFound.status()).isEqualTo(404);
+        assertThat(notFound.closesConnection()).isTrue();
+        assertThat(notFoundConnection.isClosedByServer()).isTrue();
+
+        RawHttpConnection failedConnection = connect();
+        Response failed = failedConnection.exchange("GET", "/app/fail");
+        assertThat(failed.status()).isEqualTo(500);
+        // Pinned both ways: if a container changes its behaviour, this test says so.
+        assertThat(failed.closesConnection()).isEqualTo(container.keepsHeadersOnUncaughtException());
+        if (failed.closesConnection()) {
+            assertThat(failedConnection.isClosedByServer()).isTrue();
+        }
+        assertThat(lifecycle.tracker().inflight()).isZero();
+    }
+
+    @Test
     void asyncRequestKeepsTheDrainWaitingUntilAnotherThreadCompletesIt() throws Exception {
         serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
         lifecycle.start();
@@ -275,8 +299,36 @@ abstract class LifecycleServletContract {
             Response detailed = assertProbe("/details/" + probe, 503, "{\"status\":\"DOWN\",\"state\":\"FAILED\"");
             assertThat(detailed.body()).contains("hunter2");
         }
-        assertThat(get("/app/hello").status()).isEqualTo(503);
+        Response refused = get("/app/hello");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.body()).isEqualTo("Service Unavailable: startup failed\n");
         assertThat(app.calls).hasValue(0);
+    }
+
+    @Test
+    void filterAndServletDeclaredByClassTakeTheLifecycleFromTheServletContext() throws Exception {
+        serve(Lifecycle.builder(), (context, lc) -> {
+            // What web.xml declarations amount to: the container creates both by class name.
+            context.setAttribute(LifecycleServlets.LIFECYCLE_ATTRIBUTE, lc);
+            FilterRegistration.Dynamic filter = context.addFilter("lifecycle", LifecycleFilter.class);
+            filter.setInitParameter("excludePaths", "/probes/*");
+            filter.setAsyncSupported(true);
+            filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+            ServletRegistration.Dynamic health = context.addServlet("health", HealthServlet.class);
+            health.setInitParameter("livenessPath", "/probes/live");
+            health.setInitParameter("readinessPath", "/probes/ready");
+            health.setInitParameter("startupPath", "/probes/started");
+            health.addMapping("/probes/*");
+        });
+
+        assertProbe("/probes/live", 200, "{\"status\":\"UP\",\"state\":\"STARTING\"");
+        assertProbe("/probes/ready", 503, "{\"status\":\"DOWN\",\"state\":\"STARTING\"");
+        assertThat(get("/app/hello").status()).isEqualTo(503);
+        lifecycle.start();
+        assertProbe("/probes/ready", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
+        assertProbe("/probes/started", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
+        assertThat(get("/app/hello").body()).isEqualTo("hello");
+        assertThat(get("/health/live").status()).as("default paths are not served").isEqualTo(404);
     }
 
     @Test

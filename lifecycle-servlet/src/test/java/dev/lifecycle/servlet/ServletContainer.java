@@ -13,6 +13,12 @@ interface ServletContainer {
      */
     Running start(Consumer<ServletContext> setup) throws Exception;
 
+    /**
+     * Whether a {@code Connection: close} set before the application threw survives in the container's 500 response.
+     * Undertow clears every header of a response it turns into a 500 for an uncaught exception.
+     */
+    boolean keepsHeadersOnUncaughtException();
+
     /** A started server. */
     interface Running {
 

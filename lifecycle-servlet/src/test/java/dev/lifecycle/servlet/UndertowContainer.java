@@ -51,6 +51,11 @@ final class UndertowContainer implements ServletContainer {
     }
 
     @Override
+    public boolean keepsHeadersOnUncaughtException() {
+        return false;
+    }
+
+    @Override
     public String toString() {
         return "Undertow";
     }
