@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 import org.junit.jupiter.api.AfterEach;
@@ -128,6 +131,60 @@ abstract class LifecycleServletContract {
         app.slowRelease.countDown();
         assertThat(slow.read(false).status()).isEqualTo(200);
         await().atMost(WAIT).until(shutdownDone::isDone);
+    }
+
+    @Test
+    void concurrentRequestsAcrossShutdownAreEachAnsweredOnceAndNoneLeaks() throws Exception {
+        serve(Lifecycle.builder().drainTimeout(Duration.ofSeconds(30)));
+        lifecycle.start();
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        int port = server.port();
+        List<CompletableFuture<Void>> clients = new ArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            for (int client = 0; client < 4; client++) {
+                clients.add(CompletableFuture.runAsync(() -> {
+                    RawHttpConnection connection = null;
+                    try {
+                        // Each client goes on until refused once: its requests straddle the close of admission.
+                        for (int i = 0; i < 1000; i++) {
+                            if (connection == null) {
+                                connection = new RawHttpConnection(port);
+                            }
+                            Response response = connection.exchange("GET", "/app/hello");
+                            if (response.status() == 200 && response.body().equals("hello")) {
+                                ok.incrementAndGet();
+                            } else if (response.status() == 503 && response.closesConnection()) {
+                                refused.incrementAndGet();
+                                break;
+                            } else {
+                                throw new AssertionError("unexpected " + response);
+                            }
+                            if (response.closesConnection()) {
+                                connection.close();
+                                connection = null;
+                            }
+                        }
+                        if (connection != null) {
+                            connection.close();
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, threads));
+            }
+            await().atMost(WAIT).until(() -> ok.get() >= 20);
+            lifecycle.shutdown();
+            CompletableFuture.allOf(clients.toArray(new CompletableFuture<?>[0])).get(WAIT.toSeconds(), SECONDS);
+        } finally {
+            threads.shutdownNow();
+        }
+
+        assertThat(lifecycle.tracker().inflight()).isZero();
+        assertThat(app.calls).as("every 200 came from the app, every 503 did not reach it").hasValue(ok.get());
+        assertThat(refused).hasValue(4);
+        assertThat(lifecycle.tracker().refused()).isEqualTo(4);
     }
 
     @Test
