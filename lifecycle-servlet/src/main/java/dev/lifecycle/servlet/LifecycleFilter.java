@@ -54,6 +54,7 @@ public final class LifecycleFilter implements Filter {
     // any request: not final, but safely published by the container.
     private Lifecycle lifecycle;
     private InflightTracker tracker;
+    private boolean describeRequests;
     private PathPattern[] excludedPaths;
     private String retryAfter;
 
@@ -82,6 +83,7 @@ public final class LifecycleFilter implements Filter {
     private void configure(Lifecycle lifecycle, List<PathPattern> excludedPaths) {
         this.lifecycle = lifecycle;
         this.tracker = lifecycle.tracker();
+        this.describeRequests = tracker.describesRequests();
         this.excludedPaths = excludedPaths.toArray(new PathPattern[0]);
         this.retryAfter = Long.toString(lifecycle.retryAfterSeconds());
     }
@@ -132,7 +134,8 @@ public final class LifecycleFilter implements Filter {
             return;
         }
         // The request URI without the query: the query may hold secrets and is never needed.
-        InflightRequest inflight = tracker.tryEnter(request.getMethod(), request.getRequestURI());
+        InflightRequest inflight = describeRequests ? tracker.tryEnter(request.getMethod(), request.getRequestURI())
+                                                    : tracker.tryEnter();
         if (!inflight.admitted()) {
             refuse(response);
             return;

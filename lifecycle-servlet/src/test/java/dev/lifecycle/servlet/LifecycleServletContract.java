@@ -135,7 +135,7 @@ abstract class LifecycleServletContract {
 
     @Test
     void concurrentRequestsAcrossShutdownAreEachAnsweredOnceAndNoneLeaks() throws Exception {
-        serve(Lifecycle.builder().drainTimeout(Duration.ofSeconds(30)));
+        serve(Lifecycle.builder().drainTimeout(Duration.ofSeconds(30)).describeRequests(false));
         lifecycle.start();
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
