@@ -274,6 +274,33 @@ abstract class LifecycleServletContract {
     }
 
     @Test
+    void requestsWhoseClientDisconnectedAreReleasedWhenTheyEnd() throws Exception {
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        RawHttpConnection slowClient = connect();
+        slowClient.send("GET", "/app/slow");
+        RawHttpConnection asyncClient = connect();
+        asyncClient.send("GET", "/app/async");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        AsyncContext async = app.asyncRequests.poll(WAIT.toSeconds(), SECONDS);
+        assertThat(async).isNotNull();
+        assertThat(lifecycle.tracker().inflight()).isEqualTo(2);
+
+        slowClient.close();
+        asyncClient.close();
+        app.slowRelease.countDown();
+        CompletableFuture.runAsync(() -> {
+            try {
+                TestApp.write((HttpServletResponse) async.getResponse(), "too late");
+                async.complete();
+            } catch (IOException | IllegalStateException clientGone) {
+                // A container that noticed the closed connection has already ended the async cycle with an error.
+            }
+        }).get(WAIT.toSeconds(), SECONDS);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+    }
+
+    @Test
     void exceptionInTheApplicationReleasesItsCount() throws Exception {
         serve(Lifecycle.builder());
         lifecycle.start();
