@@ -220,8 +220,10 @@ public final class ExampleService {
         return manager;
     }
 
+    /** The lifecycle has logged the cause with its stack trace already. */
     private static void logStartupFailure(StartupException e) {
-        logger.error("Startup failed{}: {}", e.taskName() == null ? "" : " in task '" + e.taskName() + "'",
-                     e.getMessage(), e.getCause());
+        logger.error("Startup failed{}: {}; exiting with status {}",
+                     e.taskName() == null ? "" : " in task '" + e.taskName() + "'", e.getMessage(),
+                     EXIT_STARTUP_FAILED);
     }
 }

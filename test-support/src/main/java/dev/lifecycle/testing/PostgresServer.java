@@ -77,7 +77,8 @@ public final class PostgresServer implements AutoCloseable {
      */
     public static PostgresServer start() {
         Path bin = findBinaries().orElseThrow(() -> new IllegalStateException(
-                "PostgreSQL is not installed: no " + INSTALL_ROOT + "/<version>/bin/initdb (apt-get install postgresql)"));
+                "PostgreSQL is not installed: no " + INSTALL_ROOT
+                + "/<version>/bin/initdb (apt-get install postgresql)"));
         boolean asOtherUser = "root".equals(System.getProperty("user.name"));
         Path directory;
         try {
