@@ -64,6 +64,7 @@ class ExampleServiceLifecycleTest {
             HttpResponse refused = service.get("/users");
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.header("Retry-After")).isEqualTo("1");
+            assertThat(refused.header(InstanceHeaderFilter.HEADER)).isNotBlank();
             assertThat(readyFile).doesNotExist();
 
             service.awaitReady();
