@@ -3,6 +3,8 @@ package dev.lifecycle.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,6 +16,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +52,7 @@ class ExampleServiceLifecycleTest {
     }
 
     @Test
-    void probesAnswerWhileMigrationsRunAndReadinessFollowsThem() throws Exception {
+    void probesAnswerWhileMigrationsRunReadinessFollowsThemAndSigtermDrains() throws Exception {
         Path readyFile = temp.resolve("ready");
         try (ExampleProcess service = ExampleProcess.start(
                 "slow-migration", environment("LIFECYCLE_READY_FILE", readyFile.toString(),
@@ -72,6 +76,16 @@ class ExampleServiceLifecycleTest {
             assertThat(service.get(ServiceConfig.STARTED_PATH).status()).isEqualTo(200);
             assertThat(service.get("/users").status()).isEqualTo(200);
 
+            CompletableFuture<HttpResponse> inFlight = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return service.get("/work?ms=4000");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(10))
+                   .until(() -> service.get("/metrics").body().contains("lifecycle_requests_inflight 1.0"));
+
             service.process().signal("TERM");
 
             // The pre-stop delay: readiness down at once, requests still served, with Connection: close.
@@ -82,6 +96,8 @@ class ExampleServiceLifecycleTest {
             assertThat(during.status()).isEqualTo(200);
             assertThat(during.header("Connection")).isEqualToIgnoringCase("close");
 
+            // Admission closes after the delay; the request admitted before SIGTERM still completes.
+            assertThat(inFlight.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
             assertThat(service.process().awaitExit(ExampleProcess.EXIT_TIMEOUT)).isEqualTo(143);
             assertThat(readyFile).doesNotExist();
             assertThat(service.process().output()).contains("Stop action 'http server' done",
