@@ -57,6 +57,7 @@ class ExampleServiceLifecycleTest {
         try (ExampleProcess service = ExampleProcess.start(
                 "slow-migration", environment("LIFECYCLE_READY_FILE", readyFile.toString(),
                                               "LIFECYCLE_PRESTOP_DELAY", "3s",
+                                              "LIFECYCLE_DRAIN_TIMEOUT", "10s",
                                               "FLYWAY_EXTRA_LOCATIONS", testMigrations("slow")))) {
             service.awaitPort();
             // The test migration takes 4 s: the port is open, the service is not ready.
