@@ -9,6 +9,7 @@ import java.util.Map;
 import dev.lifecycle.core.Health;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.Probe;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -31,10 +32,11 @@ public final class HealthServlet extends HttpServlet {
     private static final byte[] METHOD_NOT_ALLOWED_BODY =
             "Method Not Allowed\n".getBytes(StandardCharsets.UTF_8);
 
-    // Transient: a servlet is Serializable only by inheritance; a lifecycle is never serialized.
-    private final transient Lifecycle lifecycle;
-    private final transient Map<String, Probe> probes;
-    private final boolean showDetails;
+    // Transient: a servlet is Serializable only by inheritance; a lifecycle is never serialized. Set once, by a
+    // constructor or, for a servlet declared in web.xml, by init(), which the container calls before any request.
+    private transient Lifecycle lifecycle;
+    private transient Map<String, Probe> probes;
+    private boolean showDetails;
 
     /**
      * Creates a servlet with the default paths and without error details.
@@ -46,11 +48,64 @@ public final class HealthServlet extends HttpServlet {
              HealthServletBuilder.DEFAULT_READINESS_PATH, HealthServletBuilder.DEFAULT_STARTUP_PATH, false);
     }
 
+    /**
+     * Creates a servlet for {@code web.xml}, which instantiates servlets by class name: {@link #init()} takes the
+     * {@link Lifecycle} from the servlet context attribute {@value LifecycleServlets#LIFECYCLE_ATTRIBUTE}, and the
+     * settings of {@link HealthServletBuilder} from the optional init parameters {@code livenessPath},
+     * {@code readinessPath}, {@code startupPath} and {@code showDetails} ({@code true} or {@code false}).
+     */
+    public HealthServlet() {
+    }
+
     HealthServlet(Lifecycle lifecycle, String livenessPath, String readinessPath, String startupPath,
                   boolean showDetails) {
+        configure(lifecycle, livenessPath, readinessPath, startupPath, showDetails);
+    }
+
+    private void configure(Lifecycle lifecycle, String livenessPath, String readinessPath, String startupPath,
+                           boolean showDetails) {
         this.lifecycle = lifecycle;
         this.probes = Map.of(livenessPath, Probe.LIVENESS, readinessPath, Probe.READINESS, startupPath, Probe.STARTUP);
         this.showDetails = showDetails;
+    }
+
+    /**
+     * Configures a servlet created by {@link #HealthServlet()}; does nothing for one created with a lifecycle.
+     *
+     * @throws ServletException if the servlet context attribute {@value LifecycleServlets#LIFECYCLE_ATTRIBUTE} holds
+     *     no {@link Lifecycle}
+     * @throws IllegalArgumentException if an init parameter is malformed
+     */
+    @Override
+    public void init() throws ServletException {
+        if (lifecycle != null) {
+            return;
+        }
+        HealthServletBuilder builder = builder(LifecycleServlets.lifecycle(getServletContext()));
+        String livenessPath = getInitParameter("livenessPath");
+        if (livenessPath != null) {
+            builder.livenessPath(livenessPath.trim());
+        }
+        String readinessPath = getInitParameter("readinessPath");
+        if (readinessPath != null) {
+            builder.readinessPath(readinessPath.trim());
+        }
+        String startupPath = getInitParameter("startupPath");
+        if (startupPath != null) {
+            builder.startupPath(startupPath.trim());
+        }
+        String details = getInitParameter("showDetails");
+        if (details != null) {
+            String trimmed = details.trim();
+            if (!trimmed.equals("true") && !trimmed.equals("false")) {
+                throw new IllegalArgumentException("showDetails: '" + details + "' (expected: true or false)");
+            }
+            builder.showDetails(Boolean.parseBoolean(trimmed));
+        }
+        HealthServlet built = builder.build();
+        lifecycle = built.lifecycle;
+        probes = built.probes;
+        showDetails = built.showDetails;
     }
 
     /**

@@ -9,11 +9,13 @@ import java.util.List;
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.State;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
@@ -44,14 +46,16 @@ public final class LifecycleFilter implements Filter {
 
     private static final String CONNECTION = "Connection";
     private static final String CLOSE = "close";
-    private static final byte[] STARTING_BODY = "Service Unavailable: starting\n".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] STOPPING_BODY =
-            "Service Unavailable: shutting down\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] STARTING_BODY = body("starting");
+    private static final byte[] FAILED_BODY = body("startup failed");
+    private static final byte[] STOPPING_BODY = body("shutting down");
 
-    private final Lifecycle lifecycle;
-    private final InflightTracker tracker;
-    private final PathPattern[] excludedPaths;
-    private final String retryAfter;
+    // Set once, by a constructor or, for a filter declared in web.xml, by init(), which the container calls before
+    // any request: not final, but safely published by the container.
+    private Lifecycle lifecycle;
+    private InflightTracker tracker;
+    private PathPattern[] excludedPaths;
+    private String retryAfter;
 
     /**
      * Creates a filter with the default settings: the paths of a default {@link HealthServlet} are excluded.
@@ -59,14 +63,48 @@ public final class LifecycleFilter implements Filter {
      * @throws NullPointerException if {@code lifecycle} is {@code null}
      */
     public LifecycleFilter(Lifecycle lifecycle) {
-        this(requireNonNull(lifecycle, "lifecycle cannot be null"), LifecycleFilterBuilder.DEFAULT_EXCLUDED_PATHS);
+        configure(requireNonNull(lifecycle, "lifecycle cannot be null"), LifecycleFilterBuilder.DEFAULT_EXCLUDED_PATHS);
+    }
+
+    /**
+     * Creates a filter for {@code web.xml}, which instantiates filters by class name: {@link #init(FilterConfig)}
+     * takes the {@link Lifecycle} from the servlet context attribute {@value LifecycleServlets#LIFECYCLE_ATTRIBUTE},
+     * and the excluded paths from the optional init parameter {@code excludePaths}, a comma-separated list (see
+     * {@link LifecycleFilterBuilder#excludePaths}; empty for none).
+     */
+    public LifecycleFilter() {
     }
 
     LifecycleFilter(Lifecycle lifecycle, List<PathPattern> excludedPaths) {
+        configure(lifecycle, excludedPaths);
+    }
+
+    private void configure(Lifecycle lifecycle, List<PathPattern> excludedPaths) {
         this.lifecycle = lifecycle;
         this.tracker = lifecycle.tracker();
         this.excludedPaths = excludedPaths.toArray(new PathPattern[0]);
         this.retryAfter = Long.toString(lifecycle.retryAfterSeconds());
+    }
+
+    /**
+     * Configures a filter created by {@link #LifecycleFilter()}; does nothing for one created with a lifecycle.
+     *
+     * @throws ServletException if the servlet context attribute {@value LifecycleServlets#LIFECYCLE_ATTRIBUTE} holds
+     *     no {@link Lifecycle}
+     * @throws IllegalArgumentException if the init parameter {@code excludePaths} holds a malformed path
+     */
+    @Override
+    public void init(FilterConfig config) throws ServletException {
+        if (lifecycle != null) {
+            return;
+        }
+        LifecycleFilterBuilder builder = builder(LifecycleServlets.lifecycle(config.getServletContext()));
+        String excludePaths = config.getInitParameter("excludePaths");
+        if (excludePaths != null) {
+            builder.excludePaths(LifecycleServlets.split(excludePaths));
+        }
+        LifecycleFilter built = builder.build();
+        configure(built.lifecycle, List.of(built.excludedPaths));
     }
 
     /**
@@ -141,8 +179,14 @@ public final class LifecycleFilter implements Filter {
         return false;
     }
 
+    private static byte[] body(String reason) {
+        return ("Service Unavailable: " + reason + '\n').getBytes(StandardCharsets.US_ASCII);
+    }
+
     private void refuse(HttpServletResponse response) throws IOException {
-        byte[] body = lifecycle.isDraining() || tracker.isClosed() ? STOPPING_BODY : STARTING_BODY;
+        State state = lifecycle.state();
+        byte[] body = state == State.STARTING && !tracker.isClosed() ? STARTING_BODY
+                      : state == State.FAILED ? FAILED_BODY : STOPPING_BODY;
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", retryAfter);
         response.setHeader(CONNECTION, CLOSE);

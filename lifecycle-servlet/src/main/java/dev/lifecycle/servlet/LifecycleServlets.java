@@ -8,6 +8,7 @@ import dev.lifecycle.core.Lifecycle;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRegistration;
 
 /**
@@ -23,6 +24,13 @@ import jakarta.servlet.ServletRegistration;
  * built with their builders, the same way.
  */
 public final class LifecycleServlets {
+
+    /**
+     * The servlet context attribute from which a {@link LifecycleFilter} or {@link HealthServlet} declared in
+     * {@code web.xml} (created by its no-argument constructor) takes its {@link Lifecycle}. Set it in a
+     * {@code ServletContextListener}: listeners run before filters and servlets are initialised.
+     */
+    public static final String LIFECYCLE_ATTRIBUTE = "dev.lifecycle.core.Lifecycle";
 
     /** The name of the filter that {@link #register} adds. */
     public static final String FILTER_NAME = "lifecycle";
@@ -56,5 +64,27 @@ public final class LifecycleServlets {
         }
         servlet.setAsyncSupported(true);
         servlet.addMapping("/health/*");
+    }
+
+    static Lifecycle lifecycle(ServletContext context) throws ServletException {
+        Object value = context.getAttribute(LIFECYCLE_ATTRIBUTE);
+        if (value instanceof Lifecycle) {
+            return (Lifecycle) value;
+        }
+        throw new ServletException("servlet context attribute '" + LIFECYCLE_ATTRIBUTE + "': "
+                                   + (value == null ? "not set" : "a " + value.getClass().getName())
+                                   + " (expected: the application's Lifecycle, set by a ServletContextListener)");
+    }
+
+    /** Splits a comma-separated init parameter; blank means an empty list. */
+    static String[] split(String list) {
+        if (list.isBlank()) {
+            return new String[0];
+        }
+        String[] items = list.split(",");
+        for (int i = 0; i < items.length; i++) {
+            items[i] = items[i].trim();
+        }
+        return items;
     }
 }

@@ -26,14 +26,14 @@ final class PathPattern {
     static PathPattern parse(String setting, String pattern, boolean prefixAllowed) {
         requireNonNull(pattern, setting + " cannot be null");
         String expected = prefixAllowed ? "a path starting with '/', or a prefix ending in '/*'"
-                                        : "a path starting with '/'";
+                                        : "an exact path starting with '/'";
         if (!pattern.startsWith("/")) {
             throw invalid(setting, pattern, expected);
         }
         for (int i = 0; i < pattern.length(); i++) {
             char c = pattern.charAt(i);
             if (c <= ' ' || c == '?' || c == '#' || c == 0x7f) {
-                throw invalid(setting, pattern, expected + ", without spaces, query or fragment");
+                throw invalid(setting, pattern, expected + ", without spaces, '?' or '#'");
             }
         }
         int star = pattern.indexOf('*');
