@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +104,23 @@ class ExampleServiceLifecycleTest {
             assertThat(readyFile).doesNotExist();
             assertThat(service.process().output()).contains("Stop action 'http server' done",
                                                             "Stop action 'database pool' done");
+        }
+    }
+
+    @Test
+    void sigtermDuringMigrationsStopsWithoutEverBecomingReady() throws Exception {
+        Path readyFile = temp.resolve("ready");
+        try (ExampleProcess service = ExampleProcess.start(
+                "sigterm-during-migrations", environment("LIFECYCLE_READY_FILE", readyFile.toString(),
+                                                         "FLYWAY_EXTRA_LOCATIONS", testMigrations("slow")))) {
+            service.awaitPort();
+            service.process().awaitLine(Pattern.compile("Migrating schema .* to version \"3 - slow test migration\""),
+                                        ExampleProcess.STARTUP_TIMEOUT);
+
+            assertThat(service.terminate()).isEqualTo(143);
+            assertThat(readyFile).doesNotExist();
+            assertThat(service.process().output()).contains("Shutdown during startup")
+                                                  .doesNotContain("Ready in", "Startup failed in task");
         }
     }
 
