@@ -27,8 +27,8 @@ class LifecycleHandlerDrainTest {
         lifecycle = Lifecycle.builder()
                              .environment(Map.of())
                              .preStopDelay(preStopDelay)
-                             .drainTimeout(Duration.ofSeconds(30))
-                             .terminationGracePeriod(Duration.ofHours(2))
+                             .drainTimeout(Duration.ofSeconds(10))
+                             .terminationGracePeriod(preStopDelay.plusMinutes(1))
                              .build();
         tracker = lifecycle.tracker();
         server = new TestServer(lifecycle);

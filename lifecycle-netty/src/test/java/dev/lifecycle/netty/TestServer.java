@@ -40,7 +40,7 @@ import io.netty.util.ReferenceCountUtil;
  * {@code /slow} answers when the test releases it, {@code /stream} streams chunks the test sends, {@code /boom}
  * throws, {@code /upgrade} switches protocols, anything else answers {@code 200 hello} at once.
  */
-final class TestServer implements AutoCloseable {
+final class TestServer {
 
     /** A streamed response the test writes chunk by chunk. */
     static final class Stream {
@@ -107,8 +107,8 @@ final class TestServer implements AutoCloseable {
         return stream;
     }
 
-    @Override
-    public void close() throws InterruptedException {
+    /** Stops the server if the lifecycle has not: releases held requests, closes the channel, stops the loops. */
+    void close() throws InterruptedException {
         for (CompletableFuture<Void> held; (held = slow.poll()) != null; ) {
             held.complete(null);
         }
