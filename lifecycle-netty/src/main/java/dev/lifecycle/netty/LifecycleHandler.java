@@ -140,7 +140,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             discard(request);
             return;
         }
-        Probe probe = owner.probes.match(request.uri());
+        Probe probe = owner.responses.probeFor(request.uri());
         if (probe != null) {
             owner.armAdmissionClosed();
             answerLocally(request, probe);
@@ -239,8 +239,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
 
     private void writeLocal(Local local) {
         FullHttpResponse response = local.probe() == null
-                                    ? owner.probes.refusal(local.version())
-                                    : owner.probes.answer(local.probe(), local.method(), local.version());
+                                    ? owner.responses.refusal(local.version())
+                                    : owner.responses.probe(local.probe(), local.method(), local.version());
         boolean close = !local.keepAlive() || (closing || lifecycle.isDraining()) && pending.isEmpty();
         HttpUtil.setKeepAlive(response, !close);
         if (close) {

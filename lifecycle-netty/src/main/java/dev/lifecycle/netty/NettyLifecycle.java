@@ -63,7 +63,7 @@ public final class NettyLifecycle {
 
     final Lifecycle lifecycle;
     final InflightTracker tracker;
-    final Probes probes;
+    final LocalResponses responses;
     final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
     private final Duration eventLoopShutdownTimeout;
     private final AdmissionClosedShim admissionClosed;
@@ -71,9 +71,10 @@ public final class NettyLifecycle {
     NettyLifecycle(NettyLifecycleBuilder config) {
         lifecycle = config.lifecycle;
         tracker = lifecycle.tracker();
-        probes = new Probes(lifecycle, config.livenessPath, config.readinessPath, config.startupPath,
-                            config.showDetails);
+        responses = new LocalResponses(lifecycle, config.livenessPath, config.readinessPath, config.startupPath,
+                                       config.showDetails);
         eventLoopShutdownTimeout = config.eventLoopShutdownTimeout;
+        // TEMPORARY shim; with the core hook: tracker.onClose(this::closeIdleConnections);
         admissionClosed = new AdmissionClosedShim(lifecycle, this::closeIdleConnections);
         admissionClosed.arm();
     }
@@ -138,17 +139,21 @@ public final class NettyLifecycle {
             group.shutdownGracefully(0, timeoutNanos, TimeUnit.NANOSECONDS);
         }
         // A loop exits shortly after its timeout unless one of its tasks blocks: allow a second beyond it.
-        long deadline = System.nanoTime() + timeoutNanos + TimeUnit.SECONDS.toNanos(1);
+        long boundNanos = timeoutNanos + TimeUnit.SECONDS.toNanos(1);
+        long deadline = System.nanoTime() + boundNanos;
         for (EventExecutorGroup group : groups) {
             long left = Math.max(0, deadline - System.nanoTime());
             if (!group.terminationFuture().await(left, TimeUnit.NANOSECONDS)) {
-                logger.warn("Event loop group {} did not terminate within {} of its shutdown: one of its tasks is still "
-                            + "running", group, Durations.formatNanos(timeoutNanos + TimeUnit.SECONDS.toNanos(1)));
+                logger.warn("Event loop group {} did not terminate within {} of its shutdown: one of its tasks is "
+                            + "still running", group, Durations.formatNanos(boundNanos));
             }
         }
     }
 
-    /** Arms the admission-closed signal once admission is open; cheap (one volatile read) once armed. */
+    /**
+     * TEMPORARY, with {@link AdmissionClosedShim}: arms the admission-closed signal once admission is open; one
+     * volatile read once armed. Goes away with the core hook {@code InflightTracker.onClose(Runnable)}.
+     */
     void armAdmissionClosed() {
         admissionClosed.arm();
     }

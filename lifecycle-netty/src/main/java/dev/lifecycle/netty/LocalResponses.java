@@ -16,7 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
 /** The responses the handler writes itself: probes, and the {@code 503} to a refused request. */
-final class Probes {
+final class LocalResponses {
 
     private static final byte[] REFUSED_BODY = "Service Unavailable\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -26,7 +26,8 @@ final class Probes {
     private final String startupPath;
     private final boolean showDetails;
 
-    Probes(Lifecycle lifecycle, String livenessPath, String readinessPath, String startupPath, boolean showDetails) {
+    LocalResponses(Lifecycle lifecycle, String livenessPath, String readinessPath, String startupPath,
+                   boolean showDetails) {
         this.lifecycle = lifecycle;
         this.livenessPath = livenessPath;
         this.readinessPath = readinessPath;
@@ -35,7 +36,7 @@ final class Probes {
     }
 
     /** The probe whose path is {@code uri}'s path (the query ignored), or {@code null}. Allocates nothing. */
-    Probe match(String uri) {
+    Probe probeFor(String uri) {
         int end = uri.indexOf('?');
         if (end < 0) {
             end = uri.length();
@@ -57,7 +58,7 @@ final class Probes {
     }
 
     /** {@code 200} or {@code 503} with the health JSON for GET and HEAD (no body), {@code 405} otherwise. */
-    FullHttpResponse answer(Probe probe, HttpMethod method, HttpVersion version) {
+    FullHttpResponse probe(Probe probe, HttpMethod method, HttpVersion version) {
         boolean head = HttpMethod.HEAD.equals(method);
         if (!head && !HttpMethod.GET.equals(method)) {
             FullHttpResponse response = new DefaultFullHttpResponse(version, HttpResponseStatus.METHOD_NOT_ALLOWED,
