@@ -159,7 +159,9 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     private void answerLocally(HttpRequest request, Probe probe) {
-        Local local = new Local(probe, request.method(), request.protocolVersion(), HttpUtil.isKeepAlive(request));
+        // A client that expects 100-continue may never send the body we would have to skip: close after answering.
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request);
+        Local local = new Local(probe, request.method(), request.protocolVersion(), keepAlive);
         discard(request);
         if (pending.isEmpty()) {
             writeLocal(local);

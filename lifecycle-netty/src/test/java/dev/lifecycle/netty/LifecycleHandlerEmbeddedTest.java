@@ -14,8 +14,10 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
@@ -78,5 +80,18 @@ class LifecycleHandlerEmbeddedTest {
         assertThat(response.status()).isEqualTo(HttpResponseStatus.SERVICE_UNAVAILABLE);
         response.release();
         assertThat(tracker.refused()).isEqualTo(1);
+    }
+
+    @Test
+    void refusalOfARequestExpecting100ContinueClosesTheConnection() {
+        FullHttpRequest upload = get("/upload");
+        HttpUtil.set100ContinueExpected(upload, true);
+        channel.writeInbound(upload);
+
+        FullHttpResponse response = channel.readOutbound();
+        assertThat(response.status()).isEqualTo(HttpResponseStatus.SERVICE_UNAVAILABLE);
+        assertThat(HttpUtil.isKeepAlive(response)).isFalse();
+        response.release();
+        assertThat(channel.isOpen()).isFalse();
     }
 }
