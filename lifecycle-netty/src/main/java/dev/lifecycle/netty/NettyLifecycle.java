@@ -98,11 +98,12 @@ public final class NettyLifecycle {
     }
 
     /**
-     * Registers the stop actions of a Netty server, to run after the drain: first close {@code serverChannel} (no more
-     * connections) and the connections still open, then shut {@code groups} down gracefully (no quiet period, the
-     * {@linkplain NettyLifecycleBuilder#eventLoopShutdownTimeout event loop shutdown timeout}) and wait until they have
-     * terminated. Stop actions run in reverse order of registration: call this after registering what must stop after
-     * the server (a connection pool), before what must stop first.
+     * Registers the stop action of a Netty server, {@code "netty server"}, to run after the drain: it closes
+     * {@code serverChannel} (no new connections) and the connections still open, then shuts {@code groups} down
+     * gracefully (no quiet period, the {@linkplain NettyLifecycleBuilder#eventLoopShutdownTimeout event loop shutdown
+     * timeout}) and waits until they have terminated. One action, so that it counts once in the shutdown budget the
+     * lifecycle checks against the termination grace period. Stop actions run in reverse order of registration: call
+     * this after registering what must stop after the server (a connection pool).
      *
      * @param serverChannel the channel returned by {@code ServerBootstrap.bind}
      * @param groups the event loop groups (boss, workers) and executor groups of the server's handlers
@@ -114,8 +115,10 @@ public final class NettyLifecycle {
             requireNonNull(groups[i], "groups[" + i + "] cannot be null");
         }
         List<EventExecutorGroup> toShutDown = List.of(groups);
-        lifecycle.addStopAction("netty event loops", () -> shutDown(toShutDown));
-        lifecycle.addStopAction("netty server", () -> closeServer(serverChannel));
+        lifecycle.addStopAction("netty server", () -> {
+            closeServer(serverChannel);
+            shutDown(toShutDown);
+        });
         admissionClosed.arm();
     }
 

@@ -18,7 +18,7 @@ public final class NettyLifecycleBuilder {
     String readinessPath = "/health/ready";
     String startupPath = "/health/started";
     boolean showDetails;
-    Duration eventLoopShutdownTimeout = Duration.ofSeconds(5);
+    Duration eventLoopShutdownTimeout = Duration.ofSeconds(3);
 
     NettyLifecycleBuilder(Lifecycle lifecycle) {
         this.lifecycle = requireNonNull(lifecycle, "lifecycle cannot be null");
@@ -65,8 +65,9 @@ public final class NettyLifecycleBuilder {
 
     /**
      * How long {@link NettyLifecycle#stopOnShutdown} lets the event loop groups finish their tasks once the drain is
-     * over (Netty's {@code shutdownGracefully} timeout, with no quiet period). The default is 5 seconds, the
-     * lifecycle's default stop timeout.
+     * over (Netty's {@code shutdownGracefully} timeout, with no quiet period); it then waits one more second for them
+     * to terminate. Keep it a second or more below the lifecycle's stop timeout, which bounds the whole stop action.
+     * The default is 3 seconds (the default stop timeout is 5).
      *
      * @throws IllegalArgumentException if negative
      */
