@@ -89,7 +89,6 @@ final class LifecycleHandler extends ChannelDuplexHandler {
 
     private void register() {
         owner.connections.add(this);
-        owner.armAdmissionClosed();
     }
 
     @Override
@@ -142,7 +141,6 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         }
         Probe probe = owner.responses.probeFor(request.uri());
         if (probe != null) {
-            owner.armAdmissionClosed();
             answerLocally(request, probe);
             return;
         }
@@ -153,7 +151,6 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             answerLocally(request, null);
             return;
         }
-        owner.armAdmissionClosed();
         pending.add(admitted);
         ctx.fireChannelRead(request);
     }

@@ -66,7 +66,6 @@ public final class NettyLifecycle {
     final LocalResponses responses;
     final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
     private final Duration eventLoopShutdownTimeout;
-    private final AdmissionClosedShim admissionClosed;
 
     NettyLifecycle(NettyLifecycleBuilder config) {
         lifecycle = config.lifecycle;
@@ -74,9 +73,7 @@ public final class NettyLifecycle {
         responses = new LocalResponses(lifecycle, config.livenessPath, config.readinessPath, config.startupPath,
                                        config.showDetails);
         eventLoopShutdownTimeout = config.eventLoopShutdownTimeout;
-        // TEMPORARY shim; with the core hook: tracker.onClose(this::closeIdleConnections);
-        admissionClosed = new AdmissionClosedShim(lifecycle, this::closeIdleConnections);
-        admissionClosed.arm();
+        tracker.onClose(this::closeIdleConnections);
     }
 
     /** Returns an instance with the default settings (see {@link NettyLifecycleBuilder}). */
@@ -119,7 +116,6 @@ public final class NettyLifecycle {
             closeServer(serverChannel);
             shutDown(toShutDown);
         });
-        admissionClosed.arm();
     }
 
     private void closeServer(Channel serverChannel) throws InterruptedException {
@@ -151,14 +147,6 @@ public final class NettyLifecycle {
                             + "still running", group, Durations.formatNanos(boundNanos));
             }
         }
-    }
-
-    /**
-     * TEMPORARY, with {@link AdmissionClosedShim}: arms the admission-closed signal once admission is open; one
-     * volatile read once armed. Goes away with the core hook {@code InflightTracker.onClose(Runnable)}.
-     */
-    void armAdmissionClosed() {
-        admissionClosed.arm();
     }
 
     /** Runs on the thread closing admission: must not block. */
