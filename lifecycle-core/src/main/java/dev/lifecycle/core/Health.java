@@ -77,8 +77,19 @@ public record Health(State state, List<Check> checks, List<Task> tasks, long inf
             case READINESS:
                 return state == State.READY && checksUp(CheckKind.READINESS);
             default:
-                return state == State.READY || state == State.DRAINING || state == State.STOPPED;
+                // DRAINING and STOPPED also follow a shutdown during startup: the tasks tell whether it ever started
+                return (state == State.READY || state == State.DRAINING || state == State.STOPPED)
+                       && tasksSucceeded();
         }
+    }
+
+    private boolean tasksSucceeded() {
+        for (Task task : tasks) {
+            if (task.status() != TaskStatus.SUCCEEDED) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean checksUp(CheckKind kind) {

@@ -13,9 +13,13 @@ public final class InflightRequest {
     /** Returned for a refused request: {@link #admitted()} is {@code false}, and every method does nothing. */
     public static final InflightRequest REFUSED = new InflightRequest(null);
 
+    // ACTIVE -> DONE, or ACTIVE -> MOVING -> LONG_LIVED -> DONE. While MOVING, markLongLived is moving the count from
+    // the main to the long-lived counter; an exit() meanwhile only sets DONE and leaves the counting to the mover, so
+    // the two never race on the counters.
     private static final int ACTIVE = 0;
-    private static final int LONG_LIVED = 1;
-    private static final int DONE = 2;
+    private static final int MOVING = 1;
+    private static final int LONG_LIVED = 2;
+    private static final int DONE = 3;
 
     private static final VarHandle STATUS;
     private static final VarHandle SIGNALLED;
@@ -62,24 +66,33 @@ public final class InflightRequest {
     /** Ends the request. Idempotent and thread-safe: only the first call counts. */
     public void exit() {
         int previous = (int) STATUS.getAndSet(this, DONE);
-        if (previous != DONE) {
-            tracker.exit(this, previous == LONG_LIVED);
+        if (previous == ACTIVE) {
+            tracker.exit(this, false);
+        } else if (previous == LONG_LIVED) {
+            tracker.exit(this, true);
         }
+        // MOVING: markLongLived sees DONE when it finishes the move and counts the exit then.
     }
 
     /**
      * Marks this request as long-lived (a stream, a WebSocket, a long-poll): it leaves the main in-flight count and
      * is drained under the shorter long-lived bound. {@code onDrain} is called once, as soon as admission closes (at
      * once if it already has); it should end the stream so the client reconnects elsewhere. It runs on the thread
-     * closing admission, so it must not block. Does nothing if the request has exited or was already marked.
+     * closing admission, so it must not block. Does nothing if the request was refused, has exited or was already
+     * marked.
+     *
+     * @param onDrain told to end the stream when admission closes, or {@code null} for a stream that ends on its own
      */
     public void markLongLived(Runnable onDrain) {
-        if (tracker == null) {
+        if (tracker == null || (int) STATUS.getVolatile(this) != ACTIVE) {
             return;
         }
         this.onDrain = onDrain;
-        if (STATUS.compareAndSet(this, ACTIVE, LONG_LIVED)) {
+        if (STATUS.compareAndSet(this, ACTIVE, MOVING)) {
             tracker.moveToLongLived(this);
+            if (!STATUS.compareAndSet(this, MOVING, LONG_LIVED)) {
+                tracker.exit(this, true); // exit() was called during the move and left the count to us
+            }
         }
     }
 
@@ -112,7 +125,8 @@ public final class InflightRequest {
             int query = target.indexOf('?');
             sb.append(query < 0 ? target : target.substring(0, query));
         }
-        if ((int) STATUS.getVolatile(this) == LONG_LIVED) {
+        int current = (int) STATUS.getVolatile(this);
+        if (current == MOVING || current == LONG_LIVED) {
             sb.append(" [long-lived]");
         }
         if (startNanos != 0L) {

@@ -1,14 +1,18 @@
 package dev.lifecycle.core;
 
+import static java.util.Objects.requireNonNull;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * {@code tryEnter} adds one with a single atomic add and looks at the flags of the value it replaced: if a flag was
  * set it takes its one back and refuses. Because the flag and the count live in the same word, the add that admits a
  * request and the bit-or that closes admission are totally ordered: either the request was counted before the close
- * (and the drain waits for it), or it saw the flag (and was refused). The drain completes when an exit, or the close
- * itself, leaves the word at exactly {@code CLOSED} with a zero count; after that every add sees the flag, so nothing
+ * (and the drain waits for it), or it saw the flag (and was refused). The drain completes when an exit, a refusal
+ * taking its one back, or the close itself leaves the word closed with a zero count (whatever {@code NOT_OPEN} says:
+ * a lifecycle shut down during startup closes without ever opening); after that every add sees the flag, so nothing
  * is ever admitted after the drain reported zero. Waiters are woken by that transition, not by polling.
  *
  * <p>A refused attempt briefly raises the count by one before taking it back; {@link #inflight()} may show it, the
@@ -70,10 +75,13 @@ public final class InflightTracker {
     private volatile long longLivedState;
 
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
-    private final CompletableFuture<Void> longLivedDrained = new CompletableFuture<>();
+    // Unlike the main count, the long-lived count can rise again after close (a request admitted before the close is
+    // marked long-lived after it), so its waiters re-check the count under this monitor instead of a one-shot future.
+    private final Object longLivedMonitor = new Object();
     private final LongAdder refused = new LongAdder();
     private final Set<InflightRequest> described;
     private final Set<InflightRequest> longLived = ConcurrentHashMap.newKeySet();
+    private final Queue<Runnable> closeListeners = new ConcurrentLinkedQueue<>();
     private final LongSupplier ticker;
 
     /**
@@ -162,10 +170,38 @@ public final class InflightTracker {
             return;
         }
         if ((previous & COUNT) == 0) {
-            mainDrained();
+            drained.complete(null);
+        }
+        long previousLongLived = (long) LONG_LIVED_STATE.getAndBitwiseOr(this, CLOSED);
+        if ((previousLongLived & COUNT) == 0) {
+            wakeLongLivedWaiters();
         }
         for (InflightRequest request : longLived) {
             request.signalDrain();
+        }
+        for (Runnable listener; (listener = closeListeners.poll()) != null; ) {
+            runCloseListener(listener);
+        }
+    }
+
+    /**
+     * Registers {@code listener} to run once, when admission closes: on the thread closing it, before the drain
+     * starts; at once, on the caller's thread, if admission has already closed. It must not block; one that throws is
+     * logged and ignored. Adapters use it to close idle keep-alive connections.
+     */
+    public void onClose(Runnable listener) {
+        requireNonNull(listener, "listener cannot be null");
+        closeListeners.add(listener);
+        if (isClosed() && closeListeners.remove(listener)) { // whoever removes it runs it: exactly once
+            runCloseListener(listener);
+        }
+    }
+
+    private static void runCloseListener(Runnable listener) {
+        try {
+            listener.run();
+        } catch (RuntimeException | Error e) {
+            logger.warn("An admission-closed listener threw; ignored", e);
         }
     }
 
@@ -180,9 +216,37 @@ public final class InflightTracker {
         return await(drained, timeout);
     }
 
-    /** Like {@link #awaitDrained(Duration)}, for long-lived requests. */
+    /**
+     * Like {@link #awaitDrained(Duration)}, for long-lived requests: waits until admission has closed and every
+     * long-lived request has exited, at most {@code timeout}.
+     *
+     * @return {@code true} if drained, {@code false} on timeout
+     * @throws InterruptedException if interrupted while waiting
+     */
     public boolean awaitLongLivedDrained(Duration timeout) throws InterruptedException {
-        return await(longLivedDrained, timeout);
+        long remaining = timeout.toNanos();
+        long deadline = System.nanoTime() + remaining; // differences stay right even if this overflows
+        synchronized (longLivedMonitor) {
+            while (!isDrained((long) LONG_LIVED_STATE.getVolatile(this))) {
+                if (remaining <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(longLivedMonitor, remaining);
+                remaining = deadline - System.nanoTime();
+            }
+            return true;
+        }
+    }
+
+    private void wakeLongLivedWaiters() {
+        synchronized (longLivedMonitor) {
+            longLivedMonitor.notifyAll();
+        }
+    }
+
+    /** Closed, with no request counted; {@code NOT_OPEN} may still be set when closed during startup. */
+    private static boolean isDrained(long word) {
+        return (word & (CLOSED | COUNT)) == CLOSED;
     }
 
     private static boolean await(CompletableFuture<Void> future, Duration timeout) throws InterruptedException {
@@ -223,22 +287,8 @@ public final class InflightTracker {
 
     private void release() {
         long now = (long) STATE.getAndAdd(this, -1L) - 1;
-        if (now == CLOSED) {
-            mainDrained();
-        }
-    }
-
-    /**
-     * The main count reached zero with admission closed. Only from now on can the long-lived count be final: before,
-     * an admitted request could still be marked long-lived. So the long-lived drain is closed here, not in
-     * {@link #close()}, and a stream marked after the close is still waited for.
-     */
-    private void mainDrained() {
-        if (drained.complete(null)) {
-            long previous = (long) LONG_LIVED_STATE.getAndBitwiseOr(this, CLOSED);
-            if ((previous & COUNT) == 0) {
-                longLivedDrained.complete(null);
-            }
+        if (isDrained(now)) {
+            drained.complete(null);
         }
     }
 
@@ -246,8 +296,8 @@ public final class InflightTracker {
         if (wasLongLived) {
             longLived.remove(request);
             long now = (long) LONG_LIVED_STATE.getAndAdd(this, -1L) - 1;
-            if (now == CLOSED) {
-                longLivedDrained.complete(null);
+            if (isDrained(now)) {
+                wakeLongLivedWaiters();
             }
         } else {
             if (described != null) {
@@ -257,6 +307,10 @@ public final class InflightTracker {
         }
     }
 
+    /**
+     * Moves an admitted request from the main count to the long-lived one. {@link InflightRequest} guarantees that
+     * this runs at most once per request and never concurrently with its {@link #exit}.
+     */
     void moveToLongLived(InflightRequest request) {
         // Counted as long-lived before it leaves the main count, so it is never in neither.
         LONG_LIVED_STATE.getAndAdd(this, 1L);

@@ -13,7 +13,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -74,6 +76,7 @@ public final class Lifecycle {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final CountDownLatch preStopInterrupt = new CountDownLatch(1);
     private volatile Thread shutdownThread;
+    private volatile Thread stopActionThread;
     private volatile Duration drainDuration;
 
     private record NamedStopAction(String name, StopAction action) {
@@ -113,6 +116,9 @@ public final class Lifecycle {
     public void start() {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("start() was already called");
+        }
+        if (shutdownStarted.get()) {
+            throw new StartupException("Startup was interrupted by shutdown", null, null);
         }
         long startNanos = System.nanoTime();
         if (readyFile != null) {
@@ -182,14 +188,16 @@ public final class Lifecycle {
 
     /**
      * Runs the shutdown sequence (see the class comment) and returns when it has finished. Idempotent and
-     * thread-safe: a second call, from any thread, waits for the first one's sequence; a call from a stop action
-     * returns at once. During {@link State#STARTING}, the running startup tasks are interrupted and the service stops
-     * without ever becoming ready.
+     * thread-safe: a second call, from any thread, waits for the first one's sequence (or until that thread is
+     * interrupted, leaving its interrupt flag set); a call from the sequence itself, such as a stop action, returns at
+     * once. During {@link State#STARTING}, the running startup tasks are interrupted, waited for (at most the stop
+     * timeout) and the service stops without ever becoming ready: {@link #start()} throws a {@link StartupException}.
      */
     public void shutdown() {
         if (!shutdownStarted.compareAndSet(false, true)) {
-            if (Thread.currentThread() != shutdownThread) {
-                stopped.join();
+            Thread current = Thread.currentThread();
+            if (current != shutdownThread && current != stopActionThread) {
+                awaitStopped();
             }
             return;
         }
@@ -198,6 +206,16 @@ public final class Lifecycle {
             runShutdown();
         } finally {
             stopped.complete(null);
+        }
+    }
+
+    private void awaitStopped() {
+        try {
+            stopped.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // never completed exceptionally
         }
     }
 
@@ -214,6 +232,11 @@ public final class Lifecycle {
         if (previous == State.STARTING) {
             logger.info("Shutdown during startup: interrupting startup tasks; the service never became ready");
             startup.cancel(new StartupException("Startup was interrupted by shutdown", null, null));
+            List<String> running = startup.awaitTasksEnded(stopTimeout);
+            if (!running.isEmpty()) {
+                logger.warn("Startup task(s) {} still running {} after being interrupted; going on", running,
+                            Durations.format(stopTimeout));
+            }
         } else if (previous == State.READY) {
             logger.info("Draining: readiness down{}", preStopDelay.isZero() ? ""
                     : "; serving for the pre-stop delay of " + Durations.format(preStopDelay));
@@ -223,9 +246,9 @@ public final class Lifecycle {
         }
 
         long drainStart = System.nanoTime();
+        long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
         tracker.close();
         long inflight = tracker.inflight();
-        long longLived = tracker.longLived();
         logger.info("Admission closed: draining {} request(s) in flight{} (timeout {})", inflight,
                     longLived == 0 ? "" : " and " + longLived + " long-lived", Durations.format(drainTimeout));
         drain();
@@ -291,22 +314,24 @@ public final class Lifecycle {
                 }
             }, "lifecycle-stop-" + named.name());
             thread.setDaemon(true);
+            stopActionThread = thread;
             thread.start();
             try {
                 done.get(stopTimeout.toNanos(), TimeUnit.NANOSECONDS);
                 logger.info("Stop action '{}' done in {}", named.name(),
                             Durations.formatNanos(System.nanoTime() - actionStart));
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 logger.warn("Stop action '{}' did not finish within {}; interrupting it and going on", named.name(),
                             Durations.format(stopTimeout));
                 thread.interrupt();
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 logger.warn("Stop action '{}' failed; going on", named.name(), e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 logger.warn("Interrupted while waiting for stop action '{}'; going on", named.name());
             }
         }
+        stopActionThread = null;
     }
 
     private void deleteReadyFile() {
@@ -348,9 +373,12 @@ public final class Lifecycle {
         return current == State.DRAINING || current == State.STOPPED;
     }
 
-    /** The {@code Retry-After} to send with a 503 to a refused request, in whole seconds. */
+    /**
+     * The {@code Retry-After} to send with a 503 to a refused request, in whole seconds: {@link
+     * LifecycleBuilder#retryAfter(Duration)} rounded up, so that a sub-second setting never becomes {@code 0}.
+     */
     public long retryAfterSeconds() {
-        return retryAfter.getSeconds();
+        return retryAfter.getSeconds() + (retryAfter.getNano() == 0 ? 0 : 1);
     }
 
     /** How long the drain took, once it has finished. */
@@ -412,6 +440,23 @@ public final class Lifecycle {
 
     Duration drainTimeout() {
         return drainTimeout;
+    }
+
+    Duration longLivedDrainTimeout() {
+        return longLivedDrainTimeout;
+    }
+
+    Duration stopTimeout() {
+        return stopTimeout;
+    }
+
+    Duration terminationGracePeriod() {
+        return terminationGracePeriod;
+    }
+
+    /** Ends a running pre-stop delay early: lets tests observe the delay without waiting it out. */
+    void endPreStopDelay() {
+        preStopInterrupt.countDown();
     }
 
     @Override

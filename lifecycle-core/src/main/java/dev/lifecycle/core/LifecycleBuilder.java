@@ -93,13 +93,22 @@ public final class LifecycleBuilder {
     }
 
     /**
-     * The bound on each stop action; one that runs longer is logged and left behind. The default is 5 seconds.
+     * The bound on each stop action; one that runs longer is logged, interrupted and left behind. Also bounds the
+     * wait for interrupted startup tasks when shutdown begins during startup. The default is 5 seconds.
      *
-     * @throws IllegalArgumentException if negative
+     * @throws IllegalArgumentException if zero or negative
      */
     public LifecycleBuilder stopTimeout(Duration stopTimeout) {
-        this.stopTimeout = Durations.requireNonNegative("stopTimeout", stopTimeout);
+        this.stopTimeout = requirePositive("stopTimeout", stopTimeout);
         return this;
+    }
+
+    private static Duration requirePositive(String name, Duration duration) {
+        Durations.requireNonNegative(name, duration);
+        if (duration.isZero()) {
+            throw new IllegalArgumentException(name + ": " + duration + " (expected: > 0)");
+        }
+        return duration;
     }
 
     /**
@@ -115,7 +124,8 @@ public final class LifecycleBuilder {
     }
 
     /**
-     * The {@code Retry-After} adapters send with a {@code 503} to a refused request. The default is 1 second.
+     * The {@code Retry-After} adapters send with a {@code 503} to a refused request, rounded up to whole seconds. The
+     * default is 1 second.
      *
      * @throws IllegalArgumentException if negative
      */
@@ -157,13 +167,21 @@ public final class LifecycleBuilder {
         return this;
     }
 
-    /** Adds a liveness check: while it fails, liveness is down and Kubernetes restarts the container. */
+    /**
+     * Adds a liveness check: while it fails, liveness is down and Kubernetes restarts the container.
+     *
+     * @throws IllegalArgumentException if {@code name} is blank or already used by another liveness check
+     */
     public LifecycleBuilder livenessCheck(String name, HealthCheck check) {
         putCheck(livenessChecks, "livenessCheck", name, check);
         return this;
     }
 
-    /** Adds a readiness check: while it fails, readiness is down and the pod gets no new traffic. */
+    /**
+     * Adds a readiness check: while it fails, readiness is down and the pod gets no new traffic.
+     *
+     * @throws IllegalArgumentException if {@code name} is blank or already used by another readiness check
+     */
     public LifecycleBuilder readinessCheck(String name, HealthCheck check) {
         putCheck(readinessChecks, "readinessCheck", name, check);
         return this;
@@ -172,6 +190,9 @@ public final class LifecycleBuilder {
     private static void putCheck(Map<String, HealthCheck> checks, String setting, String name, HealthCheck check) {
         requireNonNull(name, "name cannot be null");
         requireNonNull(check, "check cannot be null");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException(setting + " name: '" + name + "' (expected: not blank)");
+        }
         if (checks.putIfAbsent(name, check) != null) {
             throw new IllegalArgumentException(setting + ": duplicate name '" + name + "'");
         }
@@ -204,6 +225,10 @@ public final class LifecycleBuilder {
         copy.drainTimeout = duration(env, ENV_DRAIN_TIMEOUT, drainTimeout);
         copy.longLivedDrainTimeout = duration(env, ENV_LONG_LIVED_DRAIN_TIMEOUT, longLivedDrainTimeout);
         copy.stopTimeout = duration(env, ENV_STOP_TIMEOUT, stopTimeout);
+        if (copy.stopTimeout.isZero()) {
+            throw new IllegalArgumentException(ENV_STOP_TIMEOUT + ": '" + env.get(ENV_STOP_TIMEOUT)
+                                               + "' (expected: > 0)");
+        }
         copy.terminationGracePeriod = duration(env, ENV_TERMINATION_GRACE_PERIOD, terminationGracePeriod);
         copy.retryAfter = retryAfter;
         copy.readyFile = readyFile;

@@ -77,7 +77,9 @@ public final class LifecycleMetrics implements MeterBinder {
         for (Health.Task task : lifecycle.tasks()) {
             if (task.name().equals(name)) {
                 Health.TaskStatus status = task.status();
-                return status == Health.TaskStatus.PENDING || status == Health.TaskStatus.RUNNING ? null : task;
+                boolean ended = status != Health.TaskStatus.PENDING && status != Health.TaskStatus.RUNNING;
+                // a task cancelled before it began never ran: no event
+                return ended && !task.duration().isZero() ? task : null;
             }
         }
         return null;

@@ -6,6 +6,9 @@ public enum Probe {
     LIVENESS,
     /** {@code readinessProbe}: up only while {@link State#READY} and every readiness check passes. */
     READINESS,
-    /** {@code startupProbe}: up once every startup task has succeeded, and from then on. */
+    /**
+     * {@code startupProbe}: up once every startup task has succeeded and the service became ready, and from then on
+     * (also while draining); never up when shutdown interrupted the startup.
+     */
     STARTUP
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,7 +23,8 @@ import dev.lifecycle.core.internal.Durations;
 /**
  * Runs the startup tasks: each on its own thread as soon as its dependencies have succeeded, so independent tasks run
  * in parallel and the whole run takes the critical path. The first failure, timeout or {@link #cancel} wins: it
- * completes {@link #outcome} and interrupts every task still running; the others are marked cancelled.
+ * completes {@link #outcome} and interrupts every task still running, which turn cancelled when they end; the tasks
+ * that never began are marked cancelled at once. {@link #run()} returns without waiting for interrupted tasks to end.
  */
 final class StartupRun {
 
@@ -118,7 +120,7 @@ final class StartupRun {
                 markCancelled();
                 outcome.join(); // throws CompletionException wrapping the StartupException
             }
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw (StartupException) e.getCause();
         } finally {
             timer.shutdownNow();
@@ -130,22 +132,54 @@ final class StartupRun {
         if (outcome.completeExceptionally(cause)) {
             for (Progress p : progress.values()) {
                 Thread thread = p.thread;
-                if (thread != null) {
+                if (thread != null && thread != Thread.currentThread()) { // a task may call shutdown() itself
                     thread.interrupt();
                 }
             }
         }
     }
 
+    /**
+     * Marks the tasks that never began as cancelled. Running ones were interrupted and turn {@code CANCELLED} when
+     * they end: until then their status says, truthfully, that they still run.
+     */
     private void markCancelled() {
         for (Progress p : progress.values()) {
-            if (p.status == TaskStatus.PENDING || p.status == TaskStatus.RUNNING) {
-                p.status = TaskStatus.CANCELLED;
-                if (p.startNanos != 0L && p.endNanos == 0L) {
-                    p.endNanos = System.nanoTime();
+            synchronized (p) {
+                if (p.status == TaskStatus.PENDING) {
+                    p.status = TaskStatus.CANCELLED;
                 }
             }
         }
+    }
+
+    /**
+     * Waits, at most {@code timeout} in all, for the threads of tasks still running (interrupted by {@link #cancel})
+     * to end, so that stop actions do not close what a task is still using. The calling thread is never waited for.
+     *
+     * @return the names of the tasks still running when the wait ended
+     */
+    List<String> awaitTasksEnded(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> running = new ArrayList<>();
+        for (Progress p : progress.values()) {
+            Thread thread = p.thread;
+            if (thread == null || thread == Thread.currentThread()) {
+                continue;
+            }
+            try {
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (thread.isAlive()) {
+                running.add(p.task.name());
+            }
+        }
+        return running;
     }
 
     private void launch(Progress p) {
@@ -157,29 +191,36 @@ final class StartupRun {
     }
 
     private void execute(Progress p) {
-        p.startNanos = System.nanoTime();
-        p.status = TaskStatus.RUNNING;
         ScheduledFuture<?> timeout = null;
-        if (p.task.timeout().isPresent()) {
-            Duration limit = p.task.timeout().get();
-            timeout = timer.schedule(() -> timedOut(p, limit), limit.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        logger.info("Startup task '{}' started", p.task.name());
         try {
+            synchronized (p) {
+                if (p.status != TaskStatus.PENDING) {
+                    return; // the run ended before this task began
+                }
+                p.startNanos = System.nanoTime();
+                p.status = TaskStatus.RUNNING;
+            }
             if (outcome.isDone()) {
                 throw new InterruptedException("startup already ended");
             }
+            if (p.task.timeout().isPresent()) {
+                Duration limit = p.task.timeout().get();
+                timeout = timer.schedule(() -> timedOut(p, limit), limit.toNanos(), TimeUnit.NANOSECONDS);
+            }
+            logger.info("Startup task '{}' started", p.task.name());
             p.task.body().run();
             if (timeout != null) {
                 timeout.cancel(false);
             }
+            boolean succeeded = false;
             synchronized (p) {
                 if (p.status == TaskStatus.RUNNING) {
                     p.endNanos = System.nanoTime();
                     p.status = TaskStatus.SUCCEEDED;
+                    succeeded = true;
                 }
             }
-            if (p.status == TaskStatus.SUCCEEDED) {
+            if (succeeded) {
                 logger.info("Startup task '{}' succeeded in {}", p.task.name(), Durations.format(p.duration()));
                 p.done.complete(null);
             }
@@ -195,18 +236,26 @@ final class StartupRun {
     }
 
     private void failed(Progress p, Throwable t) {
+        boolean cancelled;
         synchronized (p) {
             if (p.status != TaskStatus.RUNNING) {
-                return; // timed out already
+                return; // timed out or cancelled already
             }
             p.endNanos = System.nanoTime();
-            if (outcome.isDone() && (t instanceof InterruptedException || Thread.currentThread().isInterrupted())) {
+            if (outcome.isDone()) {
+                // The run had already failed or been cancelled, so this task was interrupted: whatever it threw
+                // (InterruptedException, or an exception wrapping it after the flag was cleared) is a consequence.
                 p.status = TaskStatus.CANCELLED;
-                p.done.completeExceptionally(t);
-                return;
+            } else {
+                p.status = TaskStatus.FAILED;
+                p.error = String.valueOf(t);
             }
-            p.status = TaskStatus.FAILED;
-            p.error = String.valueOf(t);
+            cancelled = p.status == TaskStatus.CANCELLED;
+        }
+        if (cancelled) {
+            logger.info("Startup task '{}' cancelled after {}", p.task.name(), Durations.format(p.duration()));
+            p.done.completeExceptionally(t);
+            return;
         }
         logger.error("Startup task '{}' failed after {}: {}", p.task.name(), Durations.format(p.duration()), t, t);
         p.done.completeExceptionally(t);

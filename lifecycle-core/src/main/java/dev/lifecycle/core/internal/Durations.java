@@ -6,7 +6,10 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and formats the durations of the configuration: {@code 0}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h}, ISO-8601 {@code PT5S}. */
+/**
+ * Parses and formats the durations of the configuration: {@code 0}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h},
+ * ISO-8601 {@code PT5S}.
+ */
 public final class Durations {
 
     private static final Pattern SIMPLE = Pattern.compile("(-?\\d+)\\s*(ms|s|m|h)");
@@ -25,7 +28,8 @@ public final class Durations {
         Duration duration;
         try {
             duration = parseOrNull(trimmed);
-        } catch (ArithmeticException | NumberFormatException | DateTimeParseException e) {
+        } catch (ArithmeticException | NumberFormatException e) {
+            // the pattern admits only digits, so a number that does not parse is one that overflows
             throw new IllegalArgumentException(
                     name + ": '" + text + "' (expected: a duration that fits in a long of nanoseconds)", e);
         }
@@ -33,17 +37,20 @@ public final class Durations {
             throw new IllegalArgumentException(
                     name + ": '" + text + "' (expected: a duration such as 0, 500ms, 5s, 2m, 1h or PT5S)");
         }
-        return requireNonNegative(name, duration);
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException(name + ": '" + text + "' (expected: >= 0)");
+        }
+        return duration;
     }
 
     private static Duration parseOrNull(String text) {
         if (text.equals("0")) {
             return Duration.ZERO;
         }
+        Duration duration;
         Matcher matcher = SIMPLE.matcher(text);
         if (matcher.matches()) {
             long amount = Long.parseLong(matcher.group(1));
-            Duration duration;
             switch (matcher.group(2)) {
                 case "ms":
                     duration = Duration.ofMillis(amount);
@@ -58,15 +65,21 @@ public final class Durations {
                     duration = Duration.ofHours(amount);
                     break;
             }
-            duration.toNanos(); // overflow check: waits are in nanoseconds
-            return duration;
+        } else if (text.startsWith("p") || text.startsWith("-p")) {
+            try {
+                duration = Duration.parse(text.toUpperCase(Locale.ROOT));
+            } catch (DateTimeParseException e) {
+                // Duration.parse reports an overflow as a parse error caused by the arithmetic or number exception
+                if (e.getCause() instanceof ArithmeticException || e.getCause() instanceof NumberFormatException) {
+                    throw new ArithmeticException(e.getMessage());
+                }
+                return null;
+            }
+        } else {
+            return null;
         }
-        if (text.startsWith("pt") || text.startsWith("-pt") || text.startsWith("p")) {
-            Duration duration = Duration.parse(text.toUpperCase(Locale.ROOT));
-            duration.toNanos();
-            return duration;
-        }
-        return null;
+        duration.toNanos(); // waits are in nanoseconds: throws ArithmeticException on overflow
+        return duration;
     }
 
     /**

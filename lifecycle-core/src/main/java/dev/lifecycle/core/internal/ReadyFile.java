@@ -16,10 +16,12 @@ public final class ReadyFile {
 
     private final Path path;
 
+    /** A ready-file at {@code path}, made absolute so that log lines and errors name it unambiguously. */
     public ReadyFile(Path path) {
         this.path = path.toAbsolutePath();
     }
 
+    /** The absolute path of the file. */
     public Path path() {
         return path;
     }
@@ -33,10 +35,13 @@ public final class ReadyFile {
     public void prepare() {
         Path directory = path.getParent();
         try {
-            Files.deleteIfExists(path);
-            if (directory == null || !Files.isDirectory(directory)) {
+            if (directory == null || !Files.exists(directory)) {
                 throw new IOException("directory " + directory + " does not exist");
             }
+            if (!Files.isDirectory(directory)) {
+                throw new IOException(directory + " is not a directory");
+            }
+            Files.deleteIfExists(path);
             Path probe = Files.createTempFile(directory, "." + path.getFileName() + ".", ".check");
             Files.delete(probe);
         } catch (IOException e) {
@@ -44,7 +49,11 @@ public final class ReadyFile {
         }
     }
 
-    /** Writes the file atomically. */
+    /**
+     * Writes the file atomically.
+     *
+     * @throws UncheckedIOException naming the path when the file cannot be written
+     */
     public void write(String content) {
         Path directory = path.getParent();
         Path temporary = null;
@@ -62,7 +71,11 @@ public final class ReadyFile {
         }
     }
 
-    /** Deletes the file if it exists. */
+    /**
+     * Deletes the file if it exists.
+     *
+     * @throws UncheckedIOException naming the path when the file exists and cannot be deleted
+     */
     public void delete() {
         try {
             Files.deleteIfExists(path);

@@ -1,0 +1,111 @@
+package dev.lifecycle.benchmarks;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import io.undertow.Undertow;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.GracefulShutdownHandler;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentInfo;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.util.ImmediateInstanceFactory;
+import io.undertow.util.Headers;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.servlet.LifecycleFilter;
+
+/**
+ * One variant of the same "hello" endpoint for the wrk benchmark: {@code undertow-bare}, {@code undertow-graceful}
+ * (Undertow's {@code GracefulShutdownHandler}), {@code servlet-bare}, {@code servlet-lifecycle} (the lifecycle
+ * filter), {@code netty-bare}, {@code netty-lifecycle}. Usage: {@code EndToEndServer <variant> <port>}; prints
+ * {@code listening <port>} and serves until killed.
+ */
+public final class EndToEndServer {
+
+    static final byte[] BODY = "hello\n".getBytes(StandardCharsets.US_ASCII);
+
+    private EndToEndServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String variant = args[0];
+        int port = Integer.parseInt(args[1]);
+        switch (variant) {
+            case "undertow-bare":
+                undertow(port, hello());
+                break;
+            case "undertow-graceful":
+                undertow(port, new GracefulShutdownHandler(hello()));
+                break;
+            case "servlet-bare":
+                undertow(port, servlet(null));
+                break;
+            case "servlet-lifecycle":
+                Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
+                lifecycle.start();
+                undertow(port, servlet(lifecycle));
+                break;
+            case "netty-bare":
+                NettyServer.start(port, null);
+                break;
+            case "netty-lifecycle":
+                Lifecycle nettyLifecycle = Lifecycle.builder().environment(Map.of()).build();
+                nettyLifecycle.start();
+                NettyServer.start(port, nettyLifecycle);
+                break;
+            default:
+                throw new IllegalArgumentException("variant: '" + variant + "' (expected: undertow-bare, "
+                        + "undertow-graceful, servlet-bare, servlet-lifecycle, netty-bare, netty-lifecycle)");
+        }
+        System.out.println("listening " + port);
+    }
+
+    private static HttpHandler hello() {
+        ByteBuffer body = ByteBuffer.wrap(BODY);
+        return exchange -> {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+            exchange.getResponseSender().send(body.duplicate());
+        };
+    }
+
+    private static void undertow(int port, HttpHandler handler) {
+        Undertow.builder().addHttpListener(port, "127.0.0.1").setHandler(handler).build().start();
+    }
+
+    private static HttpHandler servlet(Lifecycle lifecycle) throws ServletException {
+        DeploymentInfo deployment = Servlets.deployment()
+                .setClassLoader(EndToEndServer.class.getClassLoader())
+                .setContextPath("/")
+                .setDeploymentName("bench")
+                .addServlet(Servlets.servlet("hello", HelloServlet.class).addMapping("/*"));
+        if (lifecycle != null) {
+            LifecycleFilter filter = new LifecycleFilter(lifecycle);
+            deployment.addFilter(Servlets.filter("lifecycle", LifecycleFilter.class,
+                                                 new ImmediateInstanceFactory<>(filter)).setAsyncSupported(true))
+                      .addFilterUrlMapping("lifecycle", "/*", DispatcherType.REQUEST);
+        }
+        DeploymentManager manager = Servlets.defaultContainer().addDeployment(deployment);
+        manager.deploy();
+        return manager.start();
+    }
+
+    /** The benchmarked endpoint. */
+    public static final class HelloServlet extends HttpServlet {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+            response.setContentType("text/plain");
+            response.setContentLength(BODY.length);
+            response.getOutputStream().write(BODY);
+        }
+    }
+}

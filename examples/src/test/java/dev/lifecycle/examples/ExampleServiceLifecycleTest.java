@@ -1,0 +1,198 @@
+package dev.lifecycle.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.lifecycle.examples.ExampleProcess.HttpResponse;
+
+/**
+ * Startup, migrations and shutdown of the example service on the embedded H2 database, each test in its own JVM:
+ * probes while migrations run, the ready-file, SIGTERM, a failing migration, {@code --migrate-only}, bad
+ * configuration.
+ */
+class ExampleServiceLifecycleTest {
+
+    private static final ObjectMapper mapper = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    private Map<String, String> environment(String... extra) {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATA_DIR", temp.resolve("data").toString());
+        for (int i = 0; i < extra.length; i += 2) {
+            env.put(extra[i], extra[i + 1]);
+        }
+        return env;
+    }
+
+    private static String testMigrations(String name) throws URISyntaxException {
+        return "filesystem:" + Path.of(ExampleServiceLifecycleTest.class.getResource("/migrations/" + name).toURI());
+    }
+
+    @Test
+    void probesAnswerWhileMigrationsRunReadinessFollowsThemAndSigtermDrains() throws Exception {
+        Path readyFile = temp.resolve("ready");
+        try (ExampleProcess service = ExampleProcess.start(
+                "slow-migration", environment("LIFECYCLE_READY_FILE", readyFile.toString(),
+                                              "LIFECYCLE_PRESTOP_DELAY", "3s",
+                                              "LIFECYCLE_DRAIN_TIMEOUT", "10s",
+                                              "FLYWAY_EXTRA_LOCATIONS", testMigrations("slow")))) {
+            service.awaitPort();
+            // The test migration takes 4 s: the port is open, the service is not ready.
+            HttpResponse ready = service.get(ServiceConfig.READY_PATH);
+            assertThat(ready.status()).isEqualTo(503);
+            assertThat(mapper.readTree(ready.body()).get("state").asText()).isEqualTo("STARTING");
+            assertThat(service.get(ServiceConfig.STARTED_PATH).status()).isEqualTo(503);
+            assertThat(service.get(ServiceConfig.LIVE_PATH).status()).isEqualTo(200);
+            HttpResponse refused = service.get("/users");
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isEqualTo("1");
+            assertThat(refused.header(InstanceHeaderFilter.HEADER)).isNotBlank();
+            assertThat(readyFile).doesNotExist();
+
+            service.awaitReady();
+            assertThat(readyFile).exists();
+            assertThat(service.get(ServiceConfig.STARTED_PATH).status()).isEqualTo(200);
+            assertThat(service.get("/users").status()).isEqualTo(200);
+
+            CompletableFuture<HttpResponse> inFlight = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return service.get("/work?ms=4000");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(10))
+                   .until(() -> service.get("/metrics").body().contains("lifecycle_requests_inflight 1.0"));
+
+            service.process().signal("TERM");
+
+            // The pre-stop delay: readiness down at once, requests still served, with Connection: close.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !readyFile.toFile().exists());
+            assertThat(service.get(ServiceConfig.READY_PATH).status()).isEqualTo(503);
+            assertThat(service.get(ServiceConfig.LIVE_PATH).status()).isEqualTo(200);
+            HttpResponse during = service.get("/users");
+            assertThat(during.status()).isEqualTo(200);
+            assertThat(during.header("Connection")).isEqualToIgnoringCase("close");
+
+            // Admission closes after the delay; the request admitted before SIGTERM still completes.
+            assertThat(inFlight.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(service.process().awaitExit(ExampleProcess.EXIT_TIMEOUT)).isEqualTo(143);
+            assertThat(readyFile).doesNotExist();
+            assertThat(service.process().output()).contains("Stop action 'http server' done",
+                                                            "Stop action 'database pool' done");
+        }
+    }
+
+    @Test
+    void sigtermDuringMigrationsStopsWithoutEverBecomingReady() throws Exception {
+        Path readyFile = temp.resolve("ready");
+        try (ExampleProcess service = ExampleProcess.start(
+                "sigterm-during-migrations", environment("LIFECYCLE_READY_FILE", readyFile.toString(),
+                                                         "FLYWAY_EXTRA_LOCATIONS", testMigrations("slow")))) {
+            service.awaitPort();
+            service.process().awaitLine(Pattern.compile("Migrating schema .* to version \"3 - slow test migration\""),
+                                        ExampleProcess.STARTUP_TIMEOUT);
+
+            assertThat(service.terminate()).isEqualTo(143);
+            assertThat(readyFile).doesNotExist();
+            assertThat(service.process().output()).contains("Shutdown during startup")
+                                                  .doesNotContain("Ready in", "Startup failed in task");
+        }
+    }
+
+    @Test
+    void failingMigrationExitsNonZeroWithoutReadyFileNamingTheMigration() throws Exception {
+        Path readyFile = temp.resolve("ready");
+        Map<String, String> env = environment("LIFECYCLE_READY_FILE", readyFile.toString(),
+                                              "FLYWAY_EXTRA_LOCATIONS", testMigrations("broken"));
+        try (ExampleProcess service = ExampleProcess.start("broken-migration", env)) {
+            assertThat(service.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
+                    .isEqualTo(ExampleService.EXIT_STARTUP_FAILED);
+            assertThat(readyFile).doesNotExist();
+            assertThat(service.process().output())
+                    .contains("Startup failed in task 'flyway-migrations'", "V3__broken_test_migration.sql")
+                    .doesNotContain("Ready in");
+        }
+        env.put("DATA_DIR", temp.resolve("data-migrate-only").toString());
+        try (ExampleProcess migrateOnly = ExampleProcess.start("broken-migration-migrate-only", env,
+                                                               ExampleService.MIGRATE_ONLY)) {
+            assertThat(migrateOnly.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
+                    .isEqualTo(ExampleService.EXIT_STARTUP_FAILED);
+            assertThat(migrateOnly.process().output()).contains("V3__broken_test_migration.sql");
+        }
+    }
+
+    @Test
+    void migrateOnlyMigratesTheSchemaAndExitsWithoutOpeningThePort() throws Exception {
+        Path readyFile = temp.resolve("ready");
+        try (ExampleProcess migrate = ExampleProcess.start(
+                "migrate-only", environment("LIFECYCLE_READY_FILE", readyFile.toString()),
+                ExampleService.MIGRATE_ONLY)) {
+            assertThat(migrate.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT)).isZero();
+            assertThat(migrate.process().output()).contains("Migrations done").doesNotContain("Listening on");
+        }
+        assertThat(readyFile).doesNotExist();
+
+        try (Connection connection = DriverManager.getConnection(
+                "jdbc:h2:file:" + temp.resolve("data/users"), "sa", "");
+             Statement statement = connection.createStatement()) {
+            List<String> versions = new ArrayList<>();
+            try (ResultSet rs = statement.executeQuery("SELECT \"version\" FROM \"flyway_schema_history\""
+                                                       + " WHERE \"success\" AND \"version\" IS NOT NULL"
+                                                       + " ORDER BY \"installed_rank\"")) {
+                while (rs.next()) {
+                    versions.add(rs.getString(1));
+                }
+            }
+            assertThat(versions).containsExactly("1", "2");
+            try (ResultSet rs = statement.executeQuery("SELECT id, name, email, created_at FROM users")) {
+                assertThat(rs.next()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void badConfigurationExitsNamingTheVariable() {
+        try (ExampleProcess service = ExampleProcess.start("bad-config", environment("PORT", "eighty"))) {
+            assertThat(service.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
+                    .isEqualTo(ExampleService.EXIT_BAD_CONFIGURATION);
+            assertThat(service.process().output())
+                    .contains("Bad configuration: PORT: 'eighty' (expected: 0 to 65535; 0 = any free port)");
+        }
+    }
+
+    @Test
+    void badLifecycleSettingExitsNamingTheVariable() {
+        try (ExampleProcess service = ExampleProcess.start("bad-lifecycle-config",
+                                                           environment("LIFECYCLE_DRAIN_TIMEOUT", "soon"))) {
+            assertThat(service.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
+                    .isEqualTo(ExampleService.EXIT_BAD_CONFIGURATION);
+            assertThat(service.process().output()).contains("Bad configuration: LIFECYCLE_DRAIN_TIMEOUT: 'soon'")
+                                                  .doesNotContain("Listening on");
+        }
+    }
+}

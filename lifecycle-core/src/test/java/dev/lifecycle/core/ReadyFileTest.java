@@ -1,0 +1,143 @@
+package dev.lifecycle.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReadyFileTest {
+
+    @TempDir
+    Path directory;
+
+    private static LifecycleBuilder builder() {
+        return Lifecycle.builder().environment(Map.of());
+    }
+
+    @Test
+    void isWrittenWhenReadyAndDeletedAsSoonAsTheDrainBegins() throws Exception {
+        Path readyFile = directory.resolve("ready");
+        AtomicBoolean existedDuringStartup = new AtomicBoolean(true);
+        Lifecycle lifecycle = builder()
+                .readyFile(readyFile)
+                .startupTask(StartupTask.of("migrations", () -> existedDuringStartup.set(Files.exists(readyFile))))
+                .build();
+
+        lifecycle.start();
+
+        assertThat(existedDuringStartup).isFalse();
+        assertThat(readyFile).isRegularFile().content().startsWith("ready ");
+        assertThat(lifecycle.readyFile()).contains(readyFile.toAbsolutePath());
+        try (var files = Files.list(directory)) {
+            assertThat(files).containsExactly(readyFile); // no temporary file left behind
+        }
+
+        AtomicReference<Boolean> existedInStopAction = new AtomicReference<>();
+        lifecycle.addStopAction("probe", () -> existedInStopAction.set(Files.exists(readyFile)));
+        lifecycle.shutdown();
+
+        assertThat(existedInStopAction).hasValue(false);
+        assertThat(readyFile).doesNotExist();
+    }
+
+    @Test
+    void isDeletedBeforeThePreStopDelay() throws Exception {
+        Path readyFile = directory.resolve("ready");
+        Lifecycle lifecycle = builder().readyFile(readyFile).preStopDelay(Duration.ofMinutes(1)).build();
+        lifecycle.start();
+        Thread shutdown = new Thread(lifecycle::shutdown);
+        shutdown.start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> lifecycle.state() == State.DRAINING);
+            assertThat(readyFile).doesNotExist();
+            assertThat(lifecycle.tracker().isClosed()).isFalse();
+        } finally {
+            lifecycle.endPreStopDelay();
+            shutdown.join(10_000);
+        }
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    }
+
+    @Test
+    void aStaleFileIsRemovedAtStartBeforeAnyTaskRuns() throws Exception {
+        Path readyFile = Files.writeString(directory.resolve("ready"), "ready, says a killed process");
+        AtomicBoolean existedDuringStartup = new AtomicBoolean(true);
+        Lifecycle lifecycle = builder()
+                .readyFile(readyFile)
+                .startupTask(StartupTask.of("migrations", () -> {
+                    existedDuringStartup.set(Files.exists(readyFile));
+                    throw new IllegalStateException("database down");
+                }))
+                .build();
+
+        assertThatThrownBy(lifecycle::start).isInstanceOf(StartupException.class);
+
+        assertThat(existedDuringStartup).isFalse();
+        assertThat(readyFile).doesNotExist();
+    }
+
+    @Test
+    void aMissingDirectoryIsAClearStartupErrorNamingThePath() {
+        Path readyFile = directory.resolve("missing").resolve("ready");
+        AtomicBoolean taskRan = new AtomicBoolean();
+        Lifecycle lifecycle = builder().readyFile(readyFile)
+                                       .startupTask(StartupTask.of("migrations", () -> taskRan.set(true)))
+                                       .build();
+
+        assertThatThrownBy(lifecycle::start)
+                .isInstanceOfSatisfying(StartupException.class, e -> assertThat(e.taskName()).isNull())
+                .hasMessage("readyFile: cannot write " + readyFile.toAbsolutePath() + ": IOException directory "
+                            + readyFile.getParent().toAbsolutePath() + " does not exist");
+        assertThat(lifecycle.state()).isEqualTo(State.FAILED);
+        assertThat(taskRan).isFalse();
+    }
+
+    @Test
+    void aParentThatIsNotADirectoryIsAClearStartupErrorNamingThePath() throws Exception {
+        Path file = Files.writeString(directory.resolve("file"), "");
+        Path readyFile = file.resolve("ready");
+        Lifecycle lifecycle = builder().readyFile(readyFile).build();
+
+        assertThatThrownBy(lifecycle::start)
+                .isInstanceOf(StartupException.class)
+                .hasMessage("readyFile: cannot write " + readyFile.toAbsolutePath() + ": IOException "
+                            + file.toAbsolutePath() + " is not a directory");
+        assertThat(lifecycle.state()).isEqualTo(State.FAILED);
+    }
+
+    @Test
+    void aReadyFileThatCannotBeReplacedIsAClearStartupErrorNamingThePath() throws Exception {
+        // Unlike a read-only directory, this fails for root too: a non-empty directory can be neither deleted nor
+        // replaced by the file.
+        Path readyFile = Files.createDirectory(directory.resolve("ready"));
+        Files.writeString(readyFile.resolve("something"), "");
+        Lifecycle lifecycle = builder().readyFile(readyFile).build();
+
+        assertThatThrownBy(lifecycle::start)
+                .isInstanceOf(StartupException.class)
+                .hasMessageStartingWith("readyFile: cannot write " + readyFile.toAbsolutePath()
+                                        + ": DirectoryNotEmptyException ");
+        assertThat(lifecycle.state()).isEqualTo(State.FAILED);
+    }
+
+    @Test
+    void isNeverWrittenWhenShutdownBeginsDuringStartup() throws Exception {
+        Path readyFile = directory.resolve("ready");
+        Lifecycle lifecycle = builder().readyFile(readyFile).build();
+        lifecycle.shutdown();
+
+        assertThatThrownBy(lifecycle::start).isInstanceOf(StartupException.class)
+                                            .hasMessage("Startup was interrupted by shutdown");
+        assertThat(readyFile).doesNotExist();
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    }
+}

@@ -1,0 +1,159 @@
+package dev.lifecycle.netty;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.lifecycle.core.InflightTracker;
+import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.internal.Durations;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.util.concurrent.EventExecutorGroup;
+
+/**
+ * Ties a Netty HTTP/1.1 server to a {@link Lifecycle}. Add {@link #newHandler()} to each connection's pipeline right
+ * after {@code HttpServerCodec}, and hand the server channel and event loops to {@link #stopOnShutdown}:
+ *
+ * <pre>{@code
+ * NettyLifecycle netty = NettyLifecycle.of(lifecycle);
+ * ServerBootstrap bootstrap = new ServerBootstrap()
+ *         .group(boss, workers)
+ *         .channel(NioServerSocketChannel.class)
+ *         .childHandler(new ChannelInitializer<SocketChannel>() {
+ *             protected void initChannel(SocketChannel ch) {
+ *                 ch.pipeline().addLast(new HttpServerCodec(), netty.newHandler(), new MyAppHandler());
+ *             }
+ *         });
+ * Channel server = bootstrap.bind(8080).sync().channel();
+ * netty.stopOnShutdown(server, boss, workers);
+ * lifecycle.start();   // probes answer while startup tasks run
+ * }</pre>
+ *
+ * The handler, per connection:
+ * <ul>
+ * <li>counts each request, pipelined ones included, from its {@code HttpRequest} until the write of its response's
+ *     {@code LastHttpContent} has completed, so a streamed response is counted until its last chunk is written; the
+ *     connection closing (peer gone, exception, application that never answers) releases what it still counts;</li>
+ * <li>answers the liveness, readiness and startup probes itself, with the JSON of
+ *     {@link dev.lifecycle.core.Health#toJson}; probes are never counted nor refused;</li>
+ * <li>answers {@code 503} with {@code Retry-After} to requests that are not admitted (while starting, and after
+ *     admission closed, with {@code Connection: close});</li>
+ * <li>while draining, adds {@code Connection: close} to the last response of the connection and closes it once that
+ *     response is written; idle keep-alive connections are closed when admission closes.</li>
+ * </ul>
+ * An application handler after it answers requests in order (as HTTP/1.1 requires) with an {@code HttpResponse}
+ * and a {@code LastHttpContent} (or a {@code FullHttpResponse}); handlers that turn other objects into HTTP content,
+ * such as {@code ChunkedWriteHandler}, go after this one. A {@code 101 Switching Protocols} response turns the
+ * connection into a long-lived request (see {@link dev.lifecycle.core.InflightRequest#markLongLived}), closed when
+ * admission closes. HTTP/2 is not covered.
+ */
+public final class NettyLifecycle {
+
+    private static final Logger logger = LoggerFactory.getLogger(NettyLifecycle.class);
+
+    final Lifecycle lifecycle;
+    final InflightTracker tracker;
+    final LocalResponses responses;
+    final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
+    private final Duration eventLoopShutdownTimeout;
+
+    NettyLifecycle(NettyLifecycleBuilder config) {
+        lifecycle = config.lifecycle;
+        tracker = lifecycle.tracker();
+        responses = new LocalResponses(lifecycle, config.livenessPath, config.readinessPath, config.startupPath,
+                                       config.showDetails);
+        eventLoopShutdownTimeout = config.eventLoopShutdownTimeout;
+        tracker.onClose(this::closeIdleConnections);
+    }
+
+    /** Returns an instance with the default settings (see {@link NettyLifecycleBuilder}). */
+    public static NettyLifecycle of(Lifecycle lifecycle) {
+        return builder(lifecycle).build();
+    }
+
+    /** Returns a new builder for {@code lifecycle}. */
+    public static NettyLifecycleBuilder builder(Lifecycle lifecycle) {
+        return new NettyLifecycleBuilder(lifecycle);
+    }
+
+    /**
+     * Returns a new handler for one connection, to add right after {@code HttpServerCodec}. It keeps the
+     * connection's state: never share it between channels.
+     */
+    public ChannelHandler newHandler() {
+        return new LifecycleHandler(this);
+    }
+
+    /**
+     * Registers the stop action of a Netty server, {@code "netty server"}, to run after the drain: it closes
+     * {@code serverChannel} (no new connections) and the connections still open, then shuts {@code groups} down
+     * gracefully (no quiet period, the {@linkplain NettyLifecycleBuilder#eventLoopShutdownTimeout event loop shutdown
+     * timeout}) and waits until they have terminated. One action, so that it counts once in the shutdown budget the
+     * lifecycle checks against the termination grace period. Stop actions run in reverse order of registration: call
+     * this after registering what must stop after the server (a connection pool).
+     *
+     * @param serverChannel the channel returned by {@code ServerBootstrap.bind}
+     * @param groups the event loop groups (boss, workers) and executor groups of the server's handlers
+     */
+    public void stopOnShutdown(Channel serverChannel, EventExecutorGroup... groups) {
+        requireNonNull(serverChannel, "serverChannel cannot be null");
+        requireNonNull(groups, "groups cannot be null");
+        for (int i = 0; i < groups.length; i++) {
+            requireNonNull(groups[i], "groups[" + i + "] cannot be null");
+        }
+        List<EventExecutorGroup> toShutDown = List.of(groups);
+        lifecycle.addStopAction("netty server", () -> {
+            closeServer(serverChannel);
+            shutDown(toShutDown);
+        });
+    }
+
+    private void closeServer(Channel serverChannel) throws InterruptedException {
+        serverChannel.close().await();
+        List<ChannelFuture> closing = new ArrayList<>();
+        for (LifecycleHandler connection : connections) {
+            closing.add(connection.close());
+        }
+        for (ChannelFuture future : closing) {
+            future.await();
+        }
+        if (!closing.isEmpty()) {
+            logger.info("Closed {} connection(s) still open after the drain", closing.size());
+        }
+    }
+
+    private void shutDown(List<EventExecutorGroup> groups) throws InterruptedException {
+        long timeoutNanos = eventLoopShutdownTimeout.toNanos();
+        for (EventExecutorGroup group : groups) {
+            group.shutdownGracefully(0, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        // A loop exits shortly after its timeout unless one of its tasks blocks: allow a second beyond it.
+        long boundNanos = timeoutNanos + TimeUnit.SECONDS.toNanos(1);
+        long deadline = System.nanoTime() + boundNanos;
+        for (EventExecutorGroup group : groups) {
+            long left = Math.max(0, deadline - System.nanoTime());
+            if (!group.terminationFuture().await(left, TimeUnit.NANOSECONDS)) {
+                logger.warn("Event loop group {} did not terminate within {} of its shutdown: one of its tasks is "
+                            + "still running", group, Durations.formatNanos(boundNanos));
+            }
+        }
+    }
+
+    /** Runs on the thread closing admission: must not block. */
+    private void closeIdleConnections() {
+        logger.debug("Admission closed: closing idle connections among {} open", connections.size());
+        for (LifecycleHandler connection : connections) {
+            connection.closeIfIdle();
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.lifecycle.netty;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.internal.Durations;
+
+/**
+ * Builds a {@link NettyLifecycle}. Every setter checks its argument; {@link #build()} checks the rules between
+ * settings and copies the state, so reusing a builder never changes a built instance.
+ */
+public final class NettyLifecycleBuilder {
+
+    final Lifecycle lifecycle;
+    String livenessPath = "/health/live";
+    String readinessPath = "/health/ready";
+    String startupPath = "/health/started";
+    boolean showDetails;
+    Duration eventLoopShutdownTimeout = Duration.ofSeconds(3);
+
+    NettyLifecycleBuilder(Lifecycle lifecycle) {
+        this.lifecycle = requireNonNull(lifecycle, "lifecycle cannot be null");
+    }
+
+    /**
+     * The path of the liveness probe. The default is {@code /health/live}.
+     *
+     * @throws IllegalArgumentException if it does not start with {@code /} or has a query
+     */
+    public NettyLifecycleBuilder livenessPath(String livenessPath) {
+        this.livenessPath = requirePath("livenessPath", livenessPath);
+        return this;
+    }
+
+    /**
+     * The path of the readiness probe. The default is {@code /health/ready}.
+     *
+     * @throws IllegalArgumentException if it does not start with {@code /} or has a query
+     */
+    public NettyLifecycleBuilder readinessPath(String readinessPath) {
+        this.readinessPath = requirePath("readinessPath", readinessPath);
+        return this;
+    }
+
+    /**
+     * The path of the startup probe. The default is {@code /health/started}.
+     *
+     * @throws IllegalArgumentException if it does not start with {@code /} or has a query
+     */
+    public NettyLifecycleBuilder startupPath(String startupPath) {
+        this.startupPath = requirePath("startupPath", startupPath);
+        return this;
+    }
+
+    /**
+     * Whether probe bodies show why a check or startup task failed (exception messages, which may reveal internals).
+     * Names and statuses are always shown. The default is {@code false}.
+     */
+    public NettyLifecycleBuilder showDetails(boolean showDetails) {
+        this.showDetails = showDetails;
+        return this;
+    }
+
+    /**
+     * How long {@link NettyLifecycle#stopOnShutdown} lets the event loop groups finish their tasks once the drain is
+     * over (Netty's {@code shutdownGracefully} timeout, with no quiet period); it then waits one more second for them
+     * to terminate. Keep it a second or more below the lifecycle's stop timeout, which bounds the whole stop action.
+     * The default is 3 seconds (the default stop timeout is 5).
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public NettyLifecycleBuilder eventLoopShutdownTimeout(Duration eventLoopShutdownTimeout) {
+        this.eventLoopShutdownTimeout =
+                Durations.requireNonNegative("eventLoopShutdownTimeout", eventLoopShutdownTimeout);
+        return this;
+    }
+
+    /**
+     * Builds the instance.
+     *
+     * @throws IllegalArgumentException if two probes share a path
+     */
+    public NettyLifecycle build() {
+        requireDistinct("readinessPath", readinessPath, "livenessPath", livenessPath);
+        requireDistinct("startupPath", startupPath, "livenessPath", livenessPath);
+        requireDistinct("startupPath", startupPath, "readinessPath", readinessPath);
+        return new NettyLifecycle(this);
+    }
+
+    private static String requirePath(String name, String path) {
+        requireNonNull(path, name + " cannot be null");
+        if (!path.startsWith("/") || path.indexOf('?') >= 0) {
+            throw new IllegalArgumentException(name + ": " + path + " (expected: a path starting with '/', no query)");
+        }
+        return path;
+    }
+
+    private static void requireDistinct(String name, String path, String otherName, String otherPath) {
+        if (path.equals(otherPath)) {
+            throw new IllegalArgumentException(name + ": " + path + " (expected: different from " + otherName + ")");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.lifecycle.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.lifecycle.core.InflightTracker;
+import dev.lifecycle.core.Lifecycle;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+
+/** The handler alone, on an embedded channel: message sequences that are awkward to produce over a socket. */
+class LifecycleHandlerEmbeddedTest {
+
+    private final Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
+    private final InflightTracker tracker = lifecycle.tracker();
+    private final EmbeddedChannel channel = new EmbeddedChannel(NettyLifecycle.of(lifecycle).newHandler());
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    private static FullHttpRequest get(String uri) {
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri);
+    }
+
+    @Test
+    void continueResponseDoesNotEndTheRequest() {
+        lifecycle.start();
+        channel.writeInbound(get("/upload"));
+        assertThat(tracker.inflight()).isEqualTo(1);
+
+        channel.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        channel.writeOutbound(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.EARLY_HINTS),
+                              LastHttpContent.EMPTY_LAST_CONTENT);
+        assertThat(tracker.inflight()).isEqualTo(1);
+
+        channel.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+        assertThat(tracker.inflight()).isZero();
+    }
+
+    @Test
+    void responseWrittenWithAVoidPromiseStillEndsTheRequest() {
+        lifecycle.start();
+        channel.writeInbound(get("/a"));
+        channel.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK),
+                      channel.voidPromise());
+        channel.flush();
+        assertThat(tracker.inflight()).isZero();
+    }
+
+    @Test
+    void removingTheHandlerReleasesItsRequests() {
+        lifecycle.start();
+        channel.writeInbound(get("/a"), get("/b"));
+        assertThat(tracker.inflight()).isEqualTo(2);
+
+        channel.pipeline().removeFirst();
+        assertThat(tracker.inflight()).isZero();
+    }
+
+    @Test
+    void requestsRefusedWhileStartingAreNotPassedOn() {
+        channel.writeInbound(get("/a"));
+        assertThat(channel.<Object>readInbound()).isNull();
+        DefaultFullHttpResponse response = channel.readOutbound();
+        assertThat(response.status()).isEqualTo(HttpResponseStatus.SERVICE_UNAVAILABLE);
+        response.release();
+        assertThat(tracker.refused()).isEqualTo(1);
+    }
+
+    @Test
+    void refusalOfARequestExpecting100ContinueClosesTheConnection() {
+        FullHttpRequest upload = get("/upload");
+        HttpUtil.set100ContinueExpected(upload, true);
+        channel.writeInbound(upload);
+
+        FullHttpResponse response = channel.readOutbound();
+        assertThat(response.status()).isEqualTo(HttpResponseStatus.SERVICE_UNAVAILABLE);
+        assertThat(HttpUtil.isKeepAlive(response)).isFalse();
+        response.release();
+        assertThat(channel.isOpen()).isFalse();
+    }
+}

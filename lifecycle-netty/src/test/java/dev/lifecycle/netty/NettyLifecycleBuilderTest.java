@@ -1,0 +1,71 @@
+package dev.lifecycle.netty;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.lifecycle.core.Lifecycle;
+import io.netty.channel.embedded.EmbeddedChannel;
+
+class NettyLifecycleBuilderTest {
+
+    private final Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
+
+    @Test
+    void probePathMustStartWithASlash() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).livenessPath("health/live"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("livenessPath: health/live (expected: a path starting with '/', no query)");
+    }
+
+    @Test
+    void probePathMustNotHaveAQuery() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).readinessPath("/ready?full"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("readinessPath: /ready?full (expected: a path starting with '/', no query)");
+    }
+
+    @Test
+    void probePathCannotBeNull() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).startupPath(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("startupPath cannot be null");
+    }
+
+    @Test
+    void twoProbesCannotShareAPath() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).readinessPath("/health/live").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("readinessPath: /health/live (expected: different from livenessPath)");
+    }
+
+    @Test
+    void eventLoopShutdownTimeoutCannotBeNegative() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).eventLoopShutdownTimeout(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("eventLoopShutdownTimeout: PT-1S (expected: >= 0)");
+    }
+
+    @Test
+    void lifecycleCannotBeNull() {
+        assertThatThrownBy(() -> NettyLifecycle.of(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("lifecycle cannot be null");
+    }
+
+    @Test
+    void stopOnShutdownRejectsNulls() {
+        NettyLifecycle netty = NettyLifecycle.of(lifecycle);
+        EmbeddedChannel channel = new EmbeddedChannel();
+        assertThatThrownBy(() -> netty.stopOnShutdown(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("serverChannel cannot be null");
+        assertThatThrownBy(() -> netty.stopOnShutdown(channel, channel.eventLoop(), null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("groups[1] cannot be null");
+        channel.finishAndReleaseAll();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.lifecycle.servlet;
+
+import java.util.function.Consumer;
+
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import jakarta.servlet.ServletContext;
+
+/** Jetty 12, ee10 servlet environment, embedded. */
+final class JettyContainer implements ServletContainer {
+
+    @Override
+    public Running start(Consumer<ServletContext> setup) throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(16, 4);
+        threads.setName("jetty-test");
+        Server server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler("/");
+        context.addServletContainerInitializer((classes, servletContext) -> setup.accept(servletContext));
+        server.setHandler(context);
+        server.start();
+        int port = connector.getLocalPort();
+        return new Running() {
+            @Override
+            public int port() {
+                return port;
+            }
+
+            @Override
+            public void stop() throws Exception {
+                server.stop();
+            }
+        };
+    }
+
+    @Override
+    public boolean keepsHeadersOnUncaughtException() {
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "Jetty";
+    }
+}

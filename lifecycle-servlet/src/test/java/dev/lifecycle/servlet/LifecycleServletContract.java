@@ -1,0 +1,512 @@
+package dev.lifecycle.servlet;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.lifecycle.core.Health.TaskStatus;
+import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.LifecycleBuilder;
+import dev.lifecycle.core.Probe;
+import dev.lifecycle.core.StartupException;
+import dev.lifecycle.core.StartupTask;
+import dev.lifecycle.core.State;
+import dev.lifecycle.servlet.RawHttpConnection.Response;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * What {@link LifecycleFilter}, {@link HealthServlet} and {@link LifecycleServlets} promise, checked over real
+ * sockets on a real container; one subclass per container, so that every promise is proven on each.
+ */
+abstract class LifecycleServletContract {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final ServletContainer container;
+    private final TestApp app = new TestApp();
+    private final CountDownLatch startupRelease = new CountDownLatch(1);
+    private final CompletableFuture<Void> shutdownDone = new CompletableFuture<>();
+    private final List<RawHttpConnection> connections = new ArrayList<>();
+    private Lifecycle lifecycle;
+    private ServletContainer.Running server;
+    private Thread shutdownThread;
+
+    LifecycleServletContract(ServletContainer container) {
+        this.container = container;
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        app.slowRelease.countDown();
+        startupRelease.countDown();
+        for (AsyncContext async = app.asyncRequests.poll(); async != null; async = app.asyncRequests.poll()) {
+            try {
+                async.complete();
+            } catch (IllegalStateException alreadyOver) {
+                // timed out or completed by the test
+            }
+        }
+        if (shutdownThread != null) {
+            shutdownThread.interrupt(); // cuts a long pre-stop delay short
+            shutdownThread.join(WAIT.toMillis());
+        }
+        for (RawHttpConnection connection : connections) {
+            connection.close();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void slowRequestStartedBeforeShutdownCompletesAndShutdownWaitsForIt() throws Exception {
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
+        lifecycle.start();
+        RawHttpConnection slow = connect();
+        slow.send("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+
+        shutdownInBackground();
+        await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
+        assertThat(get("/health/live").status()).as("probes are neither refused nor counted").isEqualTo(200);
+        assertThat(lifecycle.tracker().inflight()).isEqualTo(1);
+        assertThat(lifecycle.state()).isEqualTo(State.DRAINING);
+        assertThat(shutdownDone).isNotDone();
+
+        app.slowRelease.countDown();
+        Response response = slow.read(false);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("slow");
+        assertThat(response.closesConnection()).as("ended during the drain: Connection: close").isTrue();
+        assertThat(slow.isClosedByServer()).isTrue();
+        await().atMost(WAIT).until(shutdownDone::isDone);
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    }
+
+    @Test
+    void requestAfterAdmissionClosedGets503WithRetryAfterAndNeverReachesTheApp() throws Exception {
+        serve(Lifecycle.builder().retryAfter(Duration.ofSeconds(7)).drainTimeout(Duration.ofMinutes(1)));
+        lifecycle.start();
+        RawHttpConnection slow = connect();
+        slow.send("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        shutdownInBackground();
+        await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
+
+        try (RawHttpConnection late = connect()) {
+            Response refused = late.exchange("GET", "/app/hello?page=2");
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isEqualTo("7");
+            assertThat(refused.closesConnection()).isTrue();
+            assertThat(refused.header("Content-Type")).startsWith("text/plain");
+            assertThat(refused.body()).isEqualTo("Service Unavailable: shutting down\n");
+            assertThat(late.isClosedByServer()).isTrue();
+        }
+        assertThat(app.calls).as("only the slow request reached the app").hasValue(1);
+        assertThat(lifecycle.tracker().refused()).isEqualTo(1);
+        assertThat(lifecycle.tracker().inflight()).isEqualTo(1);
+        app.slowRelease.countDown();
+        assertThat(slow.read(false).status()).isEqualTo(200);
+        await().atMost(WAIT).until(shutdownDone::isDone);
+    }
+
+    @Test
+    void concurrentRequestsAcrossShutdownAreEachAnsweredOnceAndNoneLeaks() throws Exception {
+        serve(Lifecycle.builder().drainTimeout(Duration.ofSeconds(30)).describeRequests(false));
+        lifecycle.start();
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        int port = server.port();
+        List<CompletableFuture<Void>> clients = new ArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            for (int client = 0; client < 4; client++) {
+                clients.add(CompletableFuture.runAsync(() -> {
+                    RawHttpConnection connection = null;
+                    try {
+                        // Each client goes on until refused once: its requests straddle the close of admission.
+                        for (int i = 0; i < 1000; i++) {
+                            if (connection == null) {
+                                connection = new RawHttpConnection(port);
+                            }
+                            Response response = connection.exchange("GET", "/app/hello");
+                            if (response.status() == 200 && response.body().equals("hello")) {
+                                ok.incrementAndGet();
+                            } else if (response.status() == 503 && response.closesConnection()) {
+                                refused.incrementAndGet();
+                                break;
+                            } else {
+                                throw new AssertionError("unexpected " + response);
+                            }
+                            if (response.closesConnection()) {
+                                connection.close();
+                                connection = null;
+                            }
+                        }
+                        if (connection != null) {
+                            connection.close();
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, threads));
+            }
+            await().atMost(WAIT).until(() -> ok.get() >= 20);
+            lifecycle.shutdown();
+            CompletableFuture.allOf(clients.toArray(new CompletableFuture<?>[0])).get(WAIT.toSeconds(), SECONDS);
+        } finally {
+            threads.shutdownNow();
+        }
+
+        assertThat(lifecycle.tracker().inflight()).isZero();
+        assertThat(app.calls).as("every 200 came from the app, every 503 did not reach it").hasValue(ok.get());
+        assertThat(refused).hasValue(4);
+        assertThat(lifecycle.tracker().refused()).isEqualTo(4);
+    }
+
+    @Test
+    void keepAliveClientGetsConnectionCloseDuringPreStopDelayAndServerClosesTheConnection() throws Exception {
+        serve(Lifecycle.builder().preStopDelay(Duration.ofMinutes(5)));
+        lifecycle.start();
+        RawHttpConnection keepAlive = connect();
+        Response beforeShutdown = keepAlive.exchange("GET", "/app/hello");
+        assertThat(beforeShutdown.status()).isEqualTo(200);
+        assertThat(beforeShutdown.closesConnection()).isFalse();
+
+        shutdownInBackground();
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
+        assertThat(lifecycle.tracker().isClosed()).as("still admitting during the pre-stop delay").isFalse();
+        Response duringDrain = keepAlive.exchange("GET", "/app/hello");
+        assertThat(duringDrain.status()).isEqualTo(200);
+        assertThat(duringDrain.body()).isEqualTo("hello");
+        assertThat(duringDrain.closesConnection()).isTrue();
+        assertThat(keepAlive.isClosedByServer()).isTrue();
+    }
+
+    @Test
+    void errorResponsesDuringDrainCloseTheConnectionWhereTheContainerKeepsTheHeader() throws Exception {
+        serve(Lifecycle.builder().preStopDelay(Duration.ofMinutes(5)));
+        lifecycle.start();
+        shutdownInBackground();
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
+
+        RawHttpConnection notFoundConnection = connect();
+        Response notFound = notFoundConnection.exchange("GET", "/app/missing");
+        assertThat(notFound.status()).isEqualTo(404);
+        assertThat(notFound.closesConnection()).isTrue();
+        assertThat(notFoundConnection.isClosedByServer()).isTrue();
+
+        RawHttpConnection failedConnection = connect();
+        Response failed = failedConnection.exchange("GET", "/app/fail");
+        assertThat(failed.status()).isEqualTo(500);
+        // Pinned both ways: if a container changes its behaviour, this test says so.
+        assertThat(failed.closesConnection()).isEqualTo(container.keepsHeadersOnUncaughtException());
+        if (failed.closesConnection()) {
+            assertThat(failedConnection.isClosedByServer()).isTrue();
+        }
+        assertThat(lifecycle.tracker().inflight()).isZero();
+    }
+
+    @Test
+    void asyncRequestKeepsTheDrainWaitingUntilAnotherThreadCompletesIt() throws Exception {
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
+        lifecycle.start();
+        RawHttpConnection client = connect();
+        client.send("GET", "/app/async");
+        AsyncContext async = app.asyncRequests.poll(WAIT.toSeconds(), SECONDS);
+        assertThat(async).isNotNull();
+
+        shutdownInBackground();
+        await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
+        // The dispatch that started async has long returned: the request must stay counted regardless.
+        await().during(Duration.ofMillis(300)).atMost(WAIT)
+               .until(() -> lifecycle.tracker().inflight() == 1 && !shutdownDone.isDone());
+
+        CompletableFuture.runAsync(() -> {
+            try {
+                TestApp.write((HttpServletResponse) async.getResponse(), "async");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            async.complete();
+        }).get(WAIT.toSeconds(), SECONDS);
+        Response response = client.read(false);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("async");
+        await().atMost(WAIT).until(shutdownDone::isDone);
+        assertThat(lifecycle.tracker().inflight()).isZero();
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    }
+
+    @Test
+    void asyncRequestThatTimesOutIsReleased() throws Exception {
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        try (RawHttpConnection client = connect()) {
+            client.send("GET", "/app/async-timeout");
+            assertThat(app.asyncRequests.poll(WAIT.toSeconds(), SECONDS)).isNotNull();
+            assertThat(client.read(false).status()).isEqualTo(500);
+        }
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+    }
+
+    @Test
+    void requestsWhoseClientDisconnectedAreReleasedWhenTheyEnd() throws Exception {
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        RawHttpConnection slowClient = connect();
+        slowClient.send("GET", "/app/slow");
+        RawHttpConnection asyncClient = connect();
+        asyncClient.send("GET", "/app/async");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        AsyncContext async = app.asyncRequests.poll(WAIT.toSeconds(), SECONDS);
+        assertThat(async).isNotNull();
+        assertThat(lifecycle.tracker().inflight()).isEqualTo(2);
+
+        slowClient.close();
+        asyncClient.close();
+        app.slowRelease.countDown();
+        CompletableFuture.runAsync(() -> {
+            // A container that noticed the closed connection may refuse either call: it ends the cycle itself.
+            try {
+                TestApp.write((HttpServletResponse) async.getResponse(), "too late");
+            } catch (IOException | IllegalStateException clientGone) {
+                // ignored, see above
+            }
+            try {
+                async.complete();
+            } catch (IllegalStateException alreadyEnded) {
+                // ignored, see above
+            }
+        }).get(WAIT.toSeconds(), SECONDS);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+    }
+
+    @Test
+    void exceptionInTheApplicationReleasesItsCount() throws Exception {
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        assertThat(get("/app/fail").status()).isEqualTo(500);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+        assertThat(get("/app/hello").status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+    }
+
+    @Test
+    void probesAnswerWhileStartingAndOnceReadyWhileAppRequestsWaitForReady() throws Exception {
+        serve(Lifecycle.builder().startupTask(StartupTask.of("migrations", startupRelease::await)));
+        Thread starter = new Thread(lifecycle::start, "test-start");
+        starter.start();
+        await().atMost(WAIT).until(() -> lifecycle.health(Probe.STARTUP).tasks().get(0).status()
+                                         == TaskStatus.RUNNING);
+
+        assertProbe("/health/live", 200, "{\"status\":\"UP\",\"state\":\"STARTING\"");
+        assertProbe("/health/ready", 503, "{\"status\":\"DOWN\",\"state\":\"STARTING\"");
+        assertProbe("/health/started", 503, "\"tasks\":[{\"name\":\"migrations\",\"status\":\"RUNNING\"");
+        try (RawHttpConnection client = connect()) {
+            Response refused = client.exchange("GET", "/app/hello");
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isEqualTo("1");
+            assertThat(refused.closesConnection()).isTrue();
+            assertThat(refused.body()).isEqualTo("Service Unavailable: starting\n");
+            assertThat(client.isClosedByServer()).isTrue();
+        }
+        assertThat(app.calls).hasValue(0);
+
+        startupRelease.countDown();
+        starter.join(WAIT.toMillis());
+        assertThat(lifecycle.state()).isEqualTo(State.READY);
+        assertProbe("/health/live", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
+        assertProbe("/health/ready", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
+        assertProbe("/health/started", 200, "\"tasks\":[{\"name\":\"migrations\",\"status\":\"SUCCEEDED\"");
+        assertThat(get("/app/hello").body()).isEqualTo("hello");
+        assertThat(lifecycle.tracker().refused()).isEqualTo(1);
+    }
+
+    @Test
+    void probesAnswerWhileDrainingAndAreNeverCounted() throws Exception {
+        serve(Lifecycle.builder().preStopDelay(Duration.ofMinutes(5)));
+        lifecycle.start();
+        shutdownInBackground();
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
+
+        assertProbe("/health/live", 200, "{\"status\":\"UP\",\"state\":\"DRAINING\",\"inflight\":0");
+        assertProbe("/health/ready", 503, "{\"status\":\"DOWN\",\"state\":\"DRAINING\",\"inflight\":0");
+        assertProbe("/health/started", 200, "{\"status\":\"UP\",\"state\":\"DRAINING\",\"inflight\":0");
+        assertThat(get("/health/live").closesConnection()).as("probes are left alone").isFalse();
+    }
+
+    @Test
+    void probesAnswerAfterStartupFailedAndShowErrorsOnlyWithDetails() throws Exception {
+        StartupTask failing = StartupTask.of("migrations", () -> {
+            throw new IllegalStateException("password hunter2 rejected");
+        });
+        serve(Lifecycle.builder().startupTask(failing), (context, lc) -> {
+            FilterRegistration.Dynamic filter = context.addFilter(
+                    "lifecycle", LifecycleFilter.builder(lc).excludePaths("/health/*", "/details/*").build());
+            filter.setAsyncSupported(true);
+            filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+            context.addServlet("health", new HealthServlet(lc)).addMapping("/health/*");
+            context.addServlet("details", HealthServlet.builder(lc)
+                                                       .livenessPath("/details/live")
+                                                       .readinessPath("/details/ready")
+                                                       .startupPath("/details/started")
+                                                       .showDetails(true)
+                                                       .build())
+                   .addMapping("/details/*");
+        });
+        assertThatThrownBy(lifecycle::start).isInstanceOf(StartupException.class);
+        assertThat(lifecycle.state()).isEqualTo(State.FAILED);
+
+        for (String probe : List.of("live", "ready", "started")) {
+            Response plain = assertProbe("/health/" + probe, 503, "{\"status\":\"DOWN\",\"state\":\"FAILED\"");
+            assertThat(plain.body()).contains("\"name\":\"migrations\",\"status\":\"FAILED\"")
+                                    .doesNotContain("hunter2");
+            Response detailed = assertProbe("/details/" + probe, 503, "{\"status\":\"DOWN\",\"state\":\"FAILED\"");
+            assertThat(detailed.body()).contains("hunter2");
+        }
+        Response refused = get("/app/hello");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.body()).isEqualTo("Service Unavailable: startup failed\n");
+        assertThat(app.calls).hasValue(0);
+    }
+
+    @Test
+    void filterAndServletDeclaredByClassTakeTheLifecycleFromTheServletContext() throws Exception {
+        serve(Lifecycle.builder(), (context, lc) -> {
+            // What web.xml declarations amount to: the container creates both by class name.
+            context.setAttribute(LifecycleServlets.LIFECYCLE_ATTRIBUTE, lc);
+            FilterRegistration.Dynamic filter = context.addFilter("lifecycle", LifecycleFilter.class);
+            filter.setInitParameter("excludePaths", "/probes/*");
+            filter.setAsyncSupported(true);
+            filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+            ServletRegistration.Dynamic health = context.addServlet("health", HealthServlet.class);
+            health.setInitParameter("livenessPath", "/probes/live");
+            health.setInitParameter("readinessPath", "/probes/ready");
+            health.setInitParameter("startupPath", "/probes/started");
+            health.addMapping("/probes/*");
+        });
+
+        assertProbe("/probes/live", 200, "{\"status\":\"UP\",\"state\":\"STARTING\"");
+        assertProbe("/probes/ready", 503, "{\"status\":\"DOWN\",\"state\":\"STARTING\"");
+        assertThat(get("/app/hello").status()).isEqualTo(503);
+        lifecycle.start();
+        assertProbe("/probes/ready", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
+        assertProbe("/probes/started", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
+        assertThat(get("/app/hello").body()).isEqualTo("hello");
+        assertThat(get("/health/live").status()).as("default paths are not served").isEqualTo(404);
+    }
+
+    @Test
+    void headAnswersWithoutBodyAndOtherMethodsGet405() throws Exception {
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        try (RawHttpConnection client = connect()) {
+            Response head = client.exchange("HEAD", "/health/ready");
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Content-Type")).startsWith("application/json");
+            assertThat(head.header("Cache-Control")).isEqualTo("no-store");
+            // Read on the same connection: a body sent after the HEAD response would garble this one.
+            Response get = client.exchange("GET", "/health/ready");
+            assertThat(get.status()).isEqualTo(200);
+            assertThat(get.body()).startsWith("{\"status\":\"UP\",\"state\":\"READY\"");
+            assertThat(head.header("Content-Length")).isEqualTo(get.header("Content-Length"));
+
+            Response post = client.exchange("POST", "/health/ready");
+            assertThat(post.status()).isEqualTo(405);
+            assertThat(post.header("Allow")).isEqualTo("GET, HEAD");
+            Response delete = client.exchange("DELETE", "/health/live");
+            assertThat(delete.status()).isEqualTo(405);
+            assertThat(client.exchange("GET", "/health/unknown").status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void drainTimeoutWarningNamesTheStuckRequestWithoutItsQueryString() throws Exception {
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMillis(200)));
+        lifecycle.start();
+        RawHttpConnection slow = connect();
+        slow.send("GET", "/app/slow?token=secret-123");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+
+        try (LogCapture logs = new LogCapture()) {
+            lifecycle.shutdown();
+            assertThat(logs.text()).contains("Drain timed out")
+                                   .contains("oldest: GET /app/slow (age ")
+                                   .doesNotContain("secret-123");
+        }
+        app.slowRelease.countDown();
+        assertThat(slow.read(false).status()).isEqualTo(200);
+    }
+
+    private void serve(LifecycleBuilder builder) throws Exception {
+        serve(builder, LifecycleServlets::register);
+    }
+
+    private void serve(LifecycleBuilder builder, BiConsumer<ServletContext, Lifecycle> registration)
+            throws Exception {
+        Lifecycle built = builder.environment(Map.of()).terminationGracePeriod(Duration.ofHours(1)).build();
+        lifecycle = built;
+        server = container.start(context -> {
+            registration.accept(context, built);
+            ServletRegistration.Dynamic servlet = context.addServlet("app", app);
+            servlet.setAsyncSupported(true);
+            servlet.addMapping("/app/*");
+        });
+    }
+
+    private void shutdownInBackground() {
+        shutdownThread = new Thread(() -> {
+            try {
+                lifecycle.shutdown();
+            } finally {
+                shutdownDone.complete(null);
+            }
+        }, "test-shutdown");
+        shutdownThread.start();
+    }
+
+    private RawHttpConnection connect() throws IOException {
+        RawHttpConnection connection = new RawHttpConnection(server.port());
+        connections.add(connection);
+        return connection;
+    }
+
+    private Response get(String target) throws IOException {
+        try (RawHttpConnection connection = connect()) {
+            return connection.exchange("GET", target);
+        }
+    }
+
+    private Response assertProbe(String path, int status, String bodyPart) throws IOException {
+        Response response = get(path);
+        assertThat(response.status()).as(path).isEqualTo(status);
+        assertThat(response.header("Content-Type")).as(path).startsWith("application/json");
+        assertThat(response.header("Cache-Control")).as(path).isEqualTo("no-store");
+        assertThat(response.body()).as(path).contains(bodyPart);
+        return response;
+    }
+}

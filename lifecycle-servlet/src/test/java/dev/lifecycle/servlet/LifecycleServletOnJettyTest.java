@@ -1,0 +1,8 @@
+package dev.lifecycle.servlet;
+
+class LifecycleServletOnJettyTest extends LifecycleServletContract {
+
+    LifecycleServletOnJettyTest() {
+        super(new JettyContainer());
+    }
+}

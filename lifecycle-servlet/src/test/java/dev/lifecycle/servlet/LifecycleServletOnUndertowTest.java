@@ -1,0 +1,8 @@
+package dev.lifecycle.servlet;
+
+class LifecycleServletOnUndertowTest extends LifecycleServletContract {
+
+    LifecycleServletOnUndertowTest() {
+        super(new UndertowContainer());
+    }
+}

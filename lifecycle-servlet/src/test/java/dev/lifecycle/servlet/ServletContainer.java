@@ -1,0 +1,31 @@
+package dev.lifecycle.servlet;
+
+import java.util.function.Consumer;
+
+import jakarta.servlet.ServletContext;
+
+/** A servlet container the contract suite runs on: one web application on an ephemeral loopback port. */
+interface ServletContainer {
+
+    /**
+     * Starts a server on {@code 127.0.0.1}, port 0, with one web application at the root context, set up by
+     * {@code setup} as a {@code ServletContainerInitializer} would.
+     */
+    Running start(Consumer<ServletContext> setup) throws Exception;
+
+    /**
+     * Whether a {@code Connection: close} set before the application threw survives in the container's 500 response.
+     * Undertow clears every header of a response it turns into a 500 for an uncaught exception.
+     */
+    boolean keepsHeadersOnUncaughtException();
+
+    /** A started server. */
+    interface Running {
+
+        /** The port the server listens on. */
+        int port();
+
+        /** Stops the server. */
+        void stop() throws Exception;
+    }
+}

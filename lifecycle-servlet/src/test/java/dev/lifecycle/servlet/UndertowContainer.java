@@ -1,0 +1,62 @@
+package dev.lifecycle.servlet;
+
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import io.undertow.Undertow;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentInfo;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.api.ServletContainerInitializerInfo;
+import io.undertow.servlet.util.ImmediateInstanceFactory;
+import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletContext;
+
+/** Undertow servlet, embedded. */
+final class UndertowContainer implements ServletContainer {
+
+    @Override
+    public Running start(Consumer<ServletContext> setup) throws Exception {
+        ServletContainerInitializer initializer = (classes, context) -> setup.accept(context);
+        DeploymentInfo deployment = Servlets.deployment()
+                .setClassLoader(UndertowContainer.class.getClassLoader())
+                .setContextPath("/")
+                .setDeploymentName("lifecycle-test")
+                .addServletContainerInitializer(new ServletContainerInitializerInfo(
+                        ServletContainerInitializer.class, new ImmediateInstanceFactory<>(initializer), Set.of()));
+        DeploymentManager manager = Servlets.newContainer().addDeployment(deployment);
+        manager.deploy();
+        Undertow server = Undertow.builder()
+                .addHttpListener(0, "127.0.0.1")
+                .setIoThreads(1)
+                .setWorkerThreads(8)
+                .setHandler(manager.start())
+                .build();
+        server.start();
+        int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+        return new Running() {
+            @Override
+            public int port() {
+                return port;
+            }
+
+            @Override
+            public void stop() throws Exception {
+                server.stop();
+                manager.stop();
+                manager.undeploy();
+            }
+        };
+    }
+
+    @Override
+    public boolean keepsHeadersOnUncaughtException() {
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "Undertow";
+    }
+}
