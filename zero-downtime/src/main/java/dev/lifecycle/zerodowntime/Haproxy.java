@@ -148,6 +148,16 @@ final class Haproxy implements AutoCloseable {
         return config.toString();
     }
 
+    /** {@code haproxy} on the {@code PATH}, else Debian's {@code /usr/sbin/haproxy} (not on a user's PATH). */
+    static String defaultBinary() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "haproxy"))) {
+                return Path.of(dir, "haproxy").toString();
+            }
+        }
+        return "/usr/sbin/haproxy";
+    }
+
     static String slotName(int slot) {
         return "s" + slot;
     }

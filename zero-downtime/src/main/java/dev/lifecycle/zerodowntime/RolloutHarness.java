@@ -324,7 +324,7 @@ public final class RolloutHarness {
                 "  --grace SECONDS           terminationGracePeriodSeconds (10)",
                 "  --min-ready SECONDS       minReadySeconds (1)",
                 "  --work-dir DIR            where logs and requests.csv go (a temporary directory)",
-                "  --haproxy PATH            haproxy executable (haproxy)");
+                "  --haproxy PATH            haproxy executable (haproxy on the PATH, else /usr/sbin/haproxy)");
     }
 
     static RolloutHarnessBuilder parse(String[] args) {

@@ -38,7 +38,7 @@ public final class RolloutHarnessBuilder {
     Duration cooldown = Duration.ofSeconds(1);
     Duration checkInterval = Duration.ofSeconds(3);
     Path workDirectory;
-    String haproxy = "haproxy";
+    String haproxy = Haproxy.defaultBinary();
     String name = "rollout";
 
     RolloutHarnessBuilder() {
@@ -308,7 +308,7 @@ public final class RolloutHarnessBuilder {
         return this;
     }
 
-    /** The HAProxy executable. The default is {@code haproxy} on the {@code PATH}. */
+    /** The HAProxy executable. The default is {@code haproxy} on the {@code PATH}, else {@code /usr/sbin/haproxy}. */
     public RolloutHarnessBuilder haproxy(String haproxy) {
         this.haproxy = Objects.requireNonNull(haproxy, "haproxy cannot be null");
         return this;

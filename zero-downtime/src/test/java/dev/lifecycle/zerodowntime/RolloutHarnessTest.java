@@ -1,10 +1,8 @@
 package dev.lifecycle.zerodowntime;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.lifecycle.testing.PostgresServer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -77,8 +75,7 @@ class RolloutHarnessTest {
     }
 
     private static RolloutHarness harness(String name, String preStopDelay, String drainTimeout) throws Exception {
-        assumeThat(Files.isExecutable(Path.of("/usr/sbin/haproxy")) || onPath("haproxy"))
-                .as("haproxy installed (scripts/test installs it)").isTrue();
+        assertThat(Path.of(Haproxy.defaultBinary())).as("HAProxy (scripts/test installs it)").isExecutable();
         postgres.createDatabase(name);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return RolloutHarness.builder()
@@ -108,15 +105,5 @@ class RolloutHarnessTest {
                 .minReady(Duration.ofSeconds(1))
                 .workDirectory(OUTPUT.resolve(name))
                 .build();
-    }
-
-    private static boolean onPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "");
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
