@@ -291,10 +291,15 @@ public final class RolloutHarness {
      * 1 when it had not, 2 on a usage error. See {@link #usage()}.
      */
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(usage());
+            return;
+        }
         RolloutHarnessBuilder builder;
         try {
             builder = parse(args);
         } catch (IllegalArgumentException | IllegalStateException e) {
+            // NumberFormatException is an IllegalArgumentException
             System.err.println(e.getMessage());
             System.err.println(usage());
             System.exit(2);
