@@ -117,17 +117,17 @@ public final class RolloutHarness {
         Files.createDirectories(directory);
         long runStarted = System.nanoTime();
         int slots = replicas * revisions.size();
-        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "rollout-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
         List<Replica> all = new ArrayList<>();
         Deque<Replica> serving = new ArrayDeque<>();
         List<CompletableFuture<Void>> terminations = new ArrayList<>();
         LoadGenerator load = null;
         boolean loadStopped = false;
         Haproxy balancer = Haproxy.start(haproxy, directory.resolve("haproxy"), readinessPath, slots, checkInterval, 3);
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "rollout-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
             long phase = System.nanoTime();
             List<Replica> first = new ArrayList<>();
@@ -162,12 +162,18 @@ public final class RolloutHarness {
             load.stop(readTimeout.plusSeconds(5));
             loadStopped = true;
         } finally {
-            if (load != null && !loadStopped) {
-                load.stop(Duration.ofSeconds(1));
+            try {
+                if (load != null && !loadStopped) {
+                    load.stop(Duration.ofSeconds(1));
+                }
+            } finally {
+                try {
+                    stopAll(serving, all);
+                } finally {
+                    balancer.close();
+                    timers.shutdownNow();
+                }
             }
-            stopAll(serving, all);
-            balancer.close();
-            timers.shutdownNow();
         }
         RolloutReport report = new RolloutReport(name, rate, load.startedAt(), load.stoppedAt(), load.scheduled(),
                 load.records(), all, load.reconnects(), readyFileVariable != null, terminationGracePeriod,

@@ -3,6 +3,7 @@ package dev.lifecycle.zerodowntime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lifecycle.testing.PostgresServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +63,10 @@ class RolloutHarnessTest {
         assertThat(terminated.stream().mapToLong(RolloutReport.ReplicaSummary::inFlightAtSigterm).sum())
                 .as("requests in flight at a SIGTERM").isPositive();
         assertThat(report.requestLog()).exists();
+        Path replicaLogs = OUTPUT.resolve("positive").resolve("replicas");
+        assertThat(Files.readString(replicaLogs.resolve("r2-7.log")))
+                .as("the first replica of the second rollout migrated the shared schema while version 1 served")
+                .containsPattern("Schema at version 2 \\(1 migration");
     }
 
     @Test
@@ -71,6 +76,13 @@ class RolloutHarnessTest {
 
         assertThat(report.failures())
                 .as("failed requests without the protections; none means the harness is broken").isPositive();
+        assertThat(report.outcomes().get(Outcome.EOF_NO_RESPONSE) + report.outcomes().get(Outcome.RESET)
+                + report.outcomes().get(Outcome.EOF_PARTIAL_RESPONSE))
+                .as("requests cut off by a replica that stopped at SIGTERM").isPositive();
+        assertThat(report.completed()).as("the service itself works: only the rollout hurts")
+                .isGreaterThan((long) (0.9 * report.scheduled()));
+        assertThat(report.replicas()).allSatisfy(replica ->
+                assertThat(replica.requests()).as("requests served by %s", replica.id()).isPositive());
         assertThat(report.requestLog()).exists();
     }
 
