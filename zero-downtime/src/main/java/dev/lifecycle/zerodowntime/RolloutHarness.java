@@ -168,7 +168,7 @@ public final class RolloutHarness {
                 }
             } finally {
                 try {
-                    stopAll(serving, all);
+                    stopAll(all);
                 } finally {
                     balancer.close();
                     timers.shutdownNow();
@@ -264,9 +264,12 @@ public final class RolloutHarness {
         }
     }
 
-    /** After the load: the replicas still serving stop gracefully, and nothing started by the run survives it. */
-    private void stopAll(Deque<Replica> serving, List<Replica> all) throws InterruptedException {
-        serving.forEach(Replica::terminate);
+    /**
+     * After the load (or a failed run): the replicas the rollout did not terminate stop gracefully, and nothing
+     * started by the run survives it.
+     */
+    private void stopAll(List<Replica> all) throws InterruptedException {
+        all.stream().filter(replica -> !replica.terminatedByRollout).forEach(Replica::terminate);
         long deadline = System.nanoTime() + terminationGracePeriod.toNanos();
         for (Replica replica : all) {
             try {

@@ -245,6 +245,8 @@ public final class RolloutReport {
                     r.exitCode() == Integer.MIN_VALUE ? "-" : Integer.toString(r.exitCode()), r.killed() ? "yes" : "no",
                     r.servedInLagWindow(), r.inFlightAtSigterm(), r.servedBeforeReady()));
         }
+        out.append("(times in s from the start of the run; lag_wind: requests sent between SIGTERM and removal; "
+                + "inflight: sent before SIGTERM, answered after; early: answered before the ready-file)\n");
         List<String> violations = violations();
         out.append(violations.isEmpty() ? "zero downtime: yes\n"
                 : "zero downtime: no\n  - " + String.join("\n  - ", violations) + '\n');
