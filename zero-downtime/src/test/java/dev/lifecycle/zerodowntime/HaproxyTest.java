@@ -115,4 +115,30 @@ class HaproxyTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.server("s1").isDown());
     }
+
+    @Test
+    void connectionToAStoppedReplicaStillInRotationFailsAndIsNeitherRetriedNorRedispatched() throws Exception {
+        Backend stopped = Backend.hello("a");
+        Backend b = closeLater(Backend.hello("b"));
+        Haproxy haproxy = haproxy(2, Duration.ofSeconds(3));
+        haproxy.route(1, stopped.port());
+        haproxy.route(2, b.port());
+        await().atMost(Duration.ofSeconds(5)).until(() -> haproxy.server("s1").isUp() && haproxy.server("s2").isUp());
+        stopped.close();
+
+        LoadGenerator load = new LoadGenerator(haproxy.frontend(), 20, 2, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), RequestMix.of(List.of("GET /x")), "X-Instance", new Timeline());
+        load.start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.records().size() >= 6);
+        } finally {
+            load.stop(Duration.ofSeconds(5));
+        }
+
+        assertThat(haproxy.server("s1").isUp()).as("still in rotation: its checks run every 3 s").isTrue();
+        assertThat(load.records()).filteredOn(r -> r.outcome() != Outcome.OK).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.outcome()).isIn(Outcome.EOF_NO_RESPONSE, Outcome.RESET));
+        assertThat(load.records()).filteredOn(r -> r.outcome() == Outcome.OK)
+                .allSatisfy(r -> assertThat(r.replica()).isEqualTo("b"));
+    }
 }
