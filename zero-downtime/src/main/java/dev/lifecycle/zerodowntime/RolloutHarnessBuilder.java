@@ -1,0 +1,364 @@
+package dev.lifecycle.zerodowntime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link RolloutHarness}. Only {@link #command(List)} is required; everything else has a default that suits
+ * a service built with lifecycle. A built harness does not change when this builder is reused.
+ */
+public final class RolloutHarnessBuilder {
+
+    List<String> command = List.of();
+    Map<String, String> environment = new LinkedHashMap<>();
+    List<Map<String, String>> revisions = new ArrayList<>(List.of(Map.of(), Map.of(), Map.of()));
+    int replicas = 3;
+    String readinessPath = "/health/ready";
+    String portVariable = "PORT";
+    Pattern listenPattern;
+    String instanceVariable = "INSTANCE_ID";
+    String instanceHeader = "X-Instance";
+    String readyFileVariable;
+    List<String> requests = List.of();
+    int rate = 150;
+    int connections = 32;
+    Duration readTimeout = Duration.ofSeconds(5);
+    Duration endpointLag = Duration.ofSeconds(1);
+    Duration terminationGracePeriod = Duration.ofSeconds(10);
+    Duration minReady = Duration.ofSeconds(1);
+    Duration startTimeout = Duration.ofSeconds(60);
+    Duration warmup = Duration.ofSeconds(1);
+    Duration cooldown = Duration.ofSeconds(1);
+    Duration checkInterval = Duration.ofSeconds(3);
+    Path workDirectory;
+    String haproxy = Haproxy.defaultBinary();
+    String name = "rollout";
+
+    RolloutHarnessBuilder() {
+    }
+
+    /**
+     * The command line that starts one replica, run without a shell so that SIGTERM reaches the service itself, e.g.
+     * {@code List.of("java", "-jar", "service.jar")}. Required.
+     *
+     * @throws IllegalArgumentException if it is empty
+     */
+    public RolloutHarnessBuilder command(List<String> command) {
+        Objects.requireNonNull(command, "command cannot be null");
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("command: [] (expected: a program and its arguments)");
+        }
+        command.forEach(part -> Objects.requireNonNull(part, "command part cannot be null"));
+        this.command = List.copyOf(command);
+        return this;
+    }
+
+    /**
+     * A variable for every replica of every revision, on top of the harness's own environment. A {@code null} value
+     * removes the variable. The default is none.
+     */
+    public RolloutHarnessBuilder environment(String name, String value) {
+        Objects.requireNonNull(name, "name cannot be null");
+        environment.put(name, value);
+        return this;
+    }
+
+    /**
+     * The revisions to deploy, each given by the variables it adds to {@link #environment(String, String)} (a
+     * {@code null} value removes one): the first is deployed before the load starts, and each further one is rolled
+     * out, replacing every replica. The default is three identical revisions: two rollouts.
+     *
+     * @throws IllegalArgumentException if fewer than two revisions are given
+     */
+    public RolloutHarnessBuilder revisions(List<Map<String, String>> revisions) {
+        Objects.requireNonNull(revisions, "revisions cannot be null");
+        if (revisions.size() < 2) {
+            throw new IllegalArgumentException("revisions: " + revisions.size()
+                    + " (expected: >= 2, the first deployment and at least one rollout)");
+        }
+        List<Map<String, String>> copy = new ArrayList<>();
+        for (Map<String, String> revision : revisions) {
+            Objects.requireNonNull(revision, "revision cannot be null");
+            copy.add(Collections.unmodifiableMap(new LinkedHashMap<>(revision)));
+        }
+        this.revisions = copy;
+        return this;
+    }
+
+    /**
+     * The number of replicas; each rollout replaces them one at a time with maxSurge 1 and maxUnavailable 0.
+     * The default is 3.
+     *
+     * @throws IllegalArgumentException if it is below 1
+     */
+    public RolloutHarnessBuilder replicas(int replicas) {
+        if (replicas < 1) {
+            throw new IllegalArgumentException("replicas: " + replicas + " (expected: >= 1)");
+        }
+        this.replicas = replicas;
+        return this;
+    }
+
+    /**
+     * The path HAProxy checks, as the readiness probe: a replica receives connections once it answers 200 there.
+     * The default is {@code /health/ready}.
+     *
+     * @throws IllegalArgumentException if it does not start with {@code /} or contains white space
+     */
+    public RolloutHarnessBuilder readinessPath(String readinessPath) {
+        Objects.requireNonNull(readinessPath, "readinessPath cannot be null");
+        if (!readinessPath.startsWith("/") || readinessPath.chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalArgumentException("readinessPath: " + readinessPath
+                    + " (expected: an absolute path without white space)");
+        }
+        this.readinessPath = readinessPath;
+        return this;
+    }
+
+    /**
+     * The variable that tells a replica its port. The default is {@code PORT}. Without a
+     * {@link #listenPattern(Pattern) listen pattern} the harness chooses a free port itself.
+     */
+    public RolloutHarnessBuilder portVariable(String portVariable) {
+        this.portVariable = variable("portVariable", portVariable);
+        return this;
+    }
+
+    /**
+     * A pattern whose group 1 is the port in a line the replica prints once it listens; the replica is then given
+     * port 0 and chooses its own. The default is none: the harness chooses a free port.
+     *
+     * @throws IllegalArgumentException if the pattern has no capturing group
+     */
+    public RolloutHarnessBuilder listenPattern(Pattern listenPattern) {
+        if (listenPattern != null && listenPattern.matcher("").groupCount() < 1) {
+            throw new IllegalArgumentException("listenPattern: " + listenPattern
+                    + " (expected: a capturing group for the port)");
+        }
+        this.listenPattern = listenPattern;
+        return this;
+    }
+
+    /** The variable that gives a replica its unique id. The default is {@code INSTANCE_ID}. */
+    public RolloutHarnessBuilder instanceVariable(String instanceVariable) {
+        this.instanceVariable = variable("instanceVariable", instanceVariable);
+        return this;
+    }
+
+    /**
+     * The response header in which a replica echoes its id, to attribute each request. The default is
+     * {@code X-Instance}.
+     */
+    public RolloutHarnessBuilder instanceHeader(String instanceHeader) {
+        Objects.requireNonNull(instanceHeader, "instanceHeader cannot be null");
+        if (!instanceHeader.matches("[A-Za-z0-9-]+")) {
+            throw new IllegalArgumentException("instanceHeader: " + instanceHeader
+                    + " (expected: letters, digits and dashes)");
+        }
+        this.instanceHeader = instanceHeader;
+        return this;
+    }
+
+    /**
+     * The variable that tells a replica where to write its ready-file (lifecycle: {@code LIFECYCLE_READY_FILE}). When
+     * set, the report checks that no replica answered a request before its ready-file appeared. The default is none.
+     */
+    public RolloutHarnessBuilder readyFileVariable(String readyFileVariable) {
+        this.readyFileVariable = readyFileVariable == null ? null : variable("readyFileVariable", readyFileVariable);
+        return this;
+    }
+
+    /**
+     * The requests of the load, chosen uniformly, each {@code "METHOD /path"} or {@code "METHOD /path body"} (a JSON
+     * body). The default, an empty list, is the example service's mix: reads, lists, creations and slow requests.
+     *
+     * @throws IllegalArgumentException if a request is malformed
+     */
+    public RolloutHarnessBuilder requests(List<String> requests) {
+        Objects.requireNonNull(requests, "requests cannot be null");
+        if (!requests.isEmpty()) {
+            RequestMix.of(requests);
+        }
+        this.requests = List.copyOf(requests);
+        return this;
+    }
+
+    /**
+     * Requests per second, sent whether or not earlier ones have completed (an open loop). The default is 150.
+     *
+     * @throws IllegalArgumentException if it is not within 1..10000
+     */
+    public RolloutHarnessBuilder rate(int rate) {
+        if (rate < 1 || rate > 10_000) {
+            throw new IllegalArgumentException("rate: " + rate + " (expected: 1..10000)");
+        }
+        this.rate = rate;
+        return this;
+    }
+
+    /**
+     * The number of keep-alive connections the load is spread over. The default is 32.
+     *
+     * @throws IllegalArgumentException if it is not within 1..1000
+     */
+    public RolloutHarnessBuilder connections(int connections) {
+        if (connections < 1 || connections > 1000) {
+            throw new IllegalArgumentException("connections: " + connections + " (expected: 1..1000)");
+        }
+        this.connections = connections;
+        return this;
+    }
+
+    /**
+     * How long a request may wait for its response before it counts as {@link Outcome#READ_TIMEOUT}. The default is
+     * 5 s.
+     *
+     * @throws IllegalArgumentException if it is not positive
+     */
+    public RolloutHarnessBuilder readTimeout(Duration readTimeout) {
+        this.readTimeout = positive("readTimeout", readTimeout);
+        return this;
+    }
+
+    /**
+     * The lag L between SIGTERM to a replica and its removal from the load balancer, standing for the endpoint
+     * propagation delay of Kubernetes. The default is 1 s.
+     *
+     * @throws IllegalArgumentException if it is negative
+     */
+    public RolloutHarnessBuilder endpointLag(Duration endpointLag) {
+        this.endpointLag = notNegative("endpointLag", endpointLag);
+        return this;
+    }
+
+    /**
+     * The grace period G after SIGTERM, as {@code terminationGracePeriodSeconds}: a replica still running then is
+     * SIGKILLed, which the report counts against zero downtime. The default is 10 s.
+     *
+     * @throws IllegalArgumentException if it is not positive
+     */
+    public RolloutHarnessBuilder terminationGracePeriod(Duration terminationGracePeriod) {
+        this.terminationGracePeriod = positive("terminationGracePeriod", terminationGracePeriod);
+        return this;
+    }
+
+    /**
+     * How long a new replica must have been in rotation before the oldest one is terminated ({@code minReadySeconds}).
+     * The default is 1 s.
+     *
+     * @throws IllegalArgumentException if it is negative
+     */
+    public RolloutHarnessBuilder minReady(Duration minReady) {
+        this.minReady = notNegative("minReady", minReady);
+        return this;
+    }
+
+    /**
+     * How long a new replica may take to be put in rotation, start-up tasks included, before the run fails (as a
+     * rollout's progress deadline). The default is 60 s.
+     *
+     * @throws IllegalArgumentException if it is not positive
+     */
+    public RolloutHarnessBuilder startTimeout(Duration startTimeout) {
+        this.startTimeout = positive("startTimeout", startTimeout);
+        return this;
+    }
+
+    /**
+     * Load before the first rollout and after the last replica of the last rollout exited. The defaults are 1 s
+     * each.
+     *
+     * @throws IllegalArgumentException if either is negative
+     */
+    public RolloutHarnessBuilder warmupAndCooldown(Duration warmup, Duration cooldown) {
+        this.warmup = notNegative("warmup", warmup);
+        this.cooldown = notNegative("cooldown", cooldown);
+        return this;
+    }
+
+    /**
+     * How often HAProxy checks a replica in rotation; three failed checks in a row take it out. Must leave the lag
+     * (not the replica's readiness flip) to remove a terminating replica: {@code 2 * checkInterval > endpointLag}.
+     * The default is 3 s.
+     *
+     * @throws IllegalArgumentException if it is below 100 ms
+     */
+    public RolloutHarnessBuilder checkInterval(Duration checkInterval) {
+        Objects.requireNonNull(checkInterval, "checkInterval cannot be null");
+        if (checkInterval.compareTo(Duration.ofMillis(100)) < 0) {
+            throw new IllegalArgumentException("checkInterval: " + checkInterval + " (expected: >= PT0.1S)");
+        }
+        this.checkInterval = checkInterval;
+        return this;
+    }
+
+    /**
+     * Where the HAProxy configuration, the replicas' logs, the per-request CSV ({@code requests.csv}) and the summary
+     * go. The default is a new temporary directory.
+     */
+    public RolloutHarnessBuilder workDirectory(Path workDirectory) {
+        this.workDirectory = Objects.requireNonNull(workDirectory, "workDirectory cannot be null");
+        return this;
+    }
+
+    /** The HAProxy executable. The default is {@code haproxy} on the {@code PATH}, else {@code /usr/sbin/haproxy}. */
+    public RolloutHarnessBuilder haproxy(String haproxy) {
+        this.haproxy = Objects.requireNonNull(haproxy, "haproxy cannot be null");
+        return this;
+    }
+
+    /** A name for the run in the summary. The default is {@code rollout}. */
+    public RolloutHarnessBuilder name(String name) {
+        this.name = Objects.requireNonNull(name, "name cannot be null");
+        return this;
+    }
+
+    /**
+     * Builds the harness.
+     *
+     * @throws IllegalStateException if no command was given
+     * @throws IllegalArgumentException if the check interval would let a replica's own readiness flip remove it
+     *         before the endpoint lag does
+     */
+    public RolloutHarness build() {
+        if (command.isEmpty()) {
+            throw new IllegalStateException("command not set: call command(List) before build()");
+        }
+        if (checkInterval.multipliedBy(2).compareTo(endpointLag) <= 0) {
+            throw new IllegalArgumentException("checkInterval: " + checkInterval + " (expected: > endpointLag / 2 = "
+                    + endpointLag.dividedBy(2) + ", so that the lag, not the health check, removes a replica)");
+        }
+        return new RolloutHarness(this);
+    }
+
+    private static String variable(String setting, String value) {
+        Objects.requireNonNull(value, setting + " cannot be null");
+        if (!value.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            throw new IllegalArgumentException(setting + ": " + value + " (expected: an environment variable name)");
+        }
+        return value;
+    }
+
+    private static Duration positive(String setting, Duration value) {
+        Objects.requireNonNull(value, setting + " cannot be null");
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(setting + ": " + value + " (expected: > 0)");
+        }
+        return value;
+    }
+
+    private static Duration notNegative(String setting, Duration value) {
+        Objects.requireNonNull(value, setting + " cannot be null");
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(setting + ": " + value + " (expected: >= 0)");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.lifecycle.zerodowntime;
+
+import java.nio.file.attribute.FileTime;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one time axis of a run: milliseconds since its start, from {@link System#nanoTime()}. Wall-clock instants
+ * (a ready-file's modification time) are mapped onto it through the wall clock read at the start, to within a
+ * millisecond or so.
+ */
+final class Timeline {
+    private final long originNanos = System.nanoTime();
+    private final long originEpochMicros = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+
+    double now() {
+        return at(System.nanoTime());
+    }
+
+    double at(long nanoTime) {
+        return (nanoTime - originNanos) / 1e6;
+    }
+
+    double at(FileTime wallClock) {
+        return (wallClock.to(TimeUnit.MICROSECONDS) - originEpochMicros) / 1e3;
+    }
+}

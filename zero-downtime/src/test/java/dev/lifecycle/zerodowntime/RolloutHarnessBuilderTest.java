@@ -1,0 +1,79 @@
+package dev.lifecycle.zerodowntime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class RolloutHarnessBuilderTest {
+
+    @Test
+    void badSettingsFailFastNamingSettingValueAndExpectation() {
+        RolloutHarnessBuilder builder = RolloutHarness.builder();
+
+        assertThatThrownBy(() -> builder.command(List.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("command: [] (expected: a program and its arguments)");
+        assertThatThrownBy(() -> builder.revisions(List.of(Map.of()))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("revisions: 1 (expected: >= 2, the first deployment and at least one rollout)");
+        assertThatThrownBy(() -> builder.readinessPath("health")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("readinessPath: health (expected: an absolute path without white space)");
+        assertThatThrownBy(() -> builder.replicas(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("replicas: 0 (expected: >= 1)");
+        assertThatThrownBy(() -> builder.endpointLag(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("endpointLag: PT-1S (expected: >= 0)");
+        assertThatThrownBy(() -> builder.terminationGracePeriod(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("terminationGracePeriod: PT0S (expected: > 0)");
+        assertThatThrownBy(() -> builder.listenPattern(Pattern.compile("Listening on \\d+")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("listenPattern: Listening on \\d+ (expected: a capturing group for the port)");
+        assertThatThrownBy(() -> builder.portVariable("MY-PORT")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("portVariable: MY-PORT (expected: an environment variable name)");
+        assertThatThrownBy(() -> builder.requests(List.of("fetch everything")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("request: fetch everything (expected: \"METHOD /path [body]\")");
+        assertThatThrownBy(() -> builder.environment(null, "x")).isInstanceOf(NullPointerException.class)
+                .hasMessage("name cannot be null");
+    }
+
+    @Test
+    void buildRequiresACommandAndAHealthCheckSlowerThanTheEndpointLag() {
+        assertThatThrownBy(() -> RolloutHarness.builder().build()).isInstanceOf(IllegalStateException.class)
+                .hasMessage("command not set: call command(List) before build()");
+        assertThatThrownBy(() -> RolloutHarness.builder().command(List.of("java")).endpointLag(Duration.ofSeconds(2))
+                .checkInterval(Duration.ofSeconds(1)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("checkInterval: PT1S (expected: > endpointLag / 2 = PT1S, so that the lag, not the "
+                        + "health check, removes a replica)");
+    }
+
+    @Test
+    void commandLineOptionsMapToTheBuilderAndTheCommandFollowsTheSeparator() {
+        RolloutHarnessBuilder builder = RolloutHarness.parse(new String[] {
+                "--replicas", "2", "--rollouts", "3", "--readiness-path", "/ready", "--rate", "80",
+                "--env", "A=b=c", "--request", "GET /items", "--lag", "0.5", "--grace", "20",
+                "--", "java", "-jar", "app.jar"});
+
+        assertThat(builder.command).containsExactly("java", "-jar", "app.jar");
+        assertThat(builder.replicas).isEqualTo(2);
+        assertThat(builder.revisions).hasSize(4);
+        assertThat(builder.readinessPath).isEqualTo("/ready");
+        assertThat(builder.rate).isEqualTo(80);
+        assertThat(builder.environment).containsExactly(Map.entry("A", "b=c"));
+        assertThat(builder.requests).containsExactly("GET /items");
+        assertThat(builder.endpointLag).isEqualTo(Duration.ofMillis(500));
+        assertThat(builder.terminationGracePeriod).isEqualTo(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void commandLineWithoutACommandIsAUsageError() {
+        assertThatThrownBy(() -> RolloutHarness.parse(new String[] {"--rate", "10"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("missing: -- <command starting one replica>");
+        assertThatThrownBy(() -> RolloutHarness.parse(new String[] {"--speed", "10", "--", "x"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown option: --speed");
+    }
+}

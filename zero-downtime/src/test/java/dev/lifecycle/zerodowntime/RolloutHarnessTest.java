@@ -1,0 +1,121 @@
+package dev.lifecycle.zerodowntime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lifecycle.testing.PostgresServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The proof: two rollouts of the example service (the second applying a schema migration in-process while the old
+ * replicas serve) behind HAProxy, under load, once with the library's protections and once without.
+ */
+class RolloutHarnessTest {
+
+    private static final Path EXAMPLES_JAR = Path.of(System.getProperty("examples.jar", "../examples/target/examples.jar"));
+    private static final Path OUTPUT = Path.of(System.getProperty("harness.output", "target/zero-downtime"));
+    private static final Duration LAG = Duration.ofSeconds(1);
+    private static final Duration GRACE = Duration.ofSeconds(10);
+
+    private static PostgresServer postgres;
+
+    @BeforeAll
+    static void startPostgres() {
+        assertThat(EXAMPLES_JAR).as("the example service's jar, built by the reactor before this module").exists();
+        postgres = PostgresServer.start();
+    }
+
+    @AfterAll
+    static void stopPostgres() {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void rollingUpdatesWithPreStopDelayAndDrainLoseNoRequest() throws Exception {
+        RolloutReport report = harness("positive", "2s", "5s").run();
+        System.out.println(report.summaryTable());
+
+        assertThat(report.violations()).isEmpty();
+        assertThat(report.failures()).isZero();
+        assertThat(report.completed()).isGreaterThanOrEqualTo((long) Math.ceil(0.98 * report.scheduled()));
+        assertThat(report.replicas()).hasSize(9).allSatisfy(replica -> {
+            assertThat(replica.requests()).as("requests served by %s", replica.id()).isPositive();
+            assertThat(replica.servedBeforeReady()).as("requests %s served before ready", replica.id()).isZero();
+        });
+        List<RolloutReport.ReplicaSummary> terminated =
+                report.replicas().stream().filter(RolloutReport.ReplicaSummary::terminated).toList();
+        assertThat(terminated).hasSize(6).allSatisfy(replica -> {
+            assertThat(replica.servedInLagWindow()).as("requests %s served between SIGTERM and removal", replica.id())
+                    .isPositive();
+            assertThat(replica.killed()).as("%s SIGKILLed", replica.id()).isFalse();
+            assertThat(replica.exitedAt() - replica.sigtermAt()).as("%s exit after SIGTERM (ms)", replica.id())
+                    .isLessThan(GRACE.toMillis());
+        });
+        assertThat(terminated.stream().mapToLong(RolloutReport.ReplicaSummary::inFlightAtSigterm).sum())
+                .as("requests in flight at a SIGTERM").isPositive();
+        assertThat(report.requestLog()).exists();
+        Path replicaLogs = OUTPUT.resolve("positive").resolve("replicas");
+        assertThat(Files.readString(replicaLogs.resolve("r2-7.log")))
+                .as("the first replica of the second rollout migrated the shared schema while version 1 served")
+                .containsPattern("Schema at version 2 \\(1 migration");
+    }
+
+    @Test
+    void negativeControlWithoutPreStopDelayAndDrainShowsFailedRequests() throws Exception {
+        RolloutReport report = harness("negative", "0", "0").run();
+        System.out.println(report.summaryTable());
+
+        assertThat(report.failures())
+                .as("failed requests without the protections; none means the harness is broken").isPositive();
+        assertThat(report.outcomes().get(Outcome.EOF_NO_RESPONSE) + report.outcomes().get(Outcome.RESET)
+                + report.outcomes().get(Outcome.EOF_PARTIAL_RESPONSE))
+                .as("requests cut off by a replica that stopped at SIGTERM").isPositive();
+        assertThat(report.completed()).as("the service itself works: only the rollout hurts")
+                .isGreaterThan((long) (0.9 * report.scheduled()));
+        assertThat(report.replicas()).allSatisfy(replica ->
+                assertThat(replica.requests()).as("requests served by %s", replica.id()).isPositive());
+        assertThat(report.requestLog()).exists();
+    }
+
+    private static RolloutHarness harness(String name, String preStopDelay, String drainTimeout) throws Exception {
+        assertThat(Path.of(Haproxy.defaultBinary())).as("HAProxy (scripts/test installs it)").isExecutable();
+        postgres.createDatabase(name);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return RolloutHarness.builder()
+                .name(name + " (LIFECYCLE_PRESTOP_DELAY=" + preStopDelay + ", LIFECYCLE_DRAIN_TIMEOUT="
+                        + drainTimeout + ")")
+                .command(List.of(java, "-Xmx128m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                        "-XX:CICompilerCount=1", "-Xshare:auto", "-jar", EXAMPLES_JAR.toString()))
+                .listenPattern(Pattern.compile("Listening on http://127\\.0\\.0\\.1:(\\d+)"))
+                .readyFileVariable("LIFECYCLE_READY_FILE")
+                .readinessPath("/health/ready")
+                .environment("BIND_ADDRESS", "127.0.0.1")
+                .environment("DATABASE_URL", postgres.jdbcUrl(name))
+                .environment("DATABASE_USER", postgres.user())
+                .environment("DATABASE_PASSWORD", postgres.password())
+                .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
+                .environment("LIFECYCLE_DRAIN_TIMEOUT", drainTimeout)
+                .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
+                // First deployment and first rollout at schema version 1; the second rollout brings version 2, whose
+                // first replica migrates in-process while the replicas of version 1 keep serving.
+                .environment("DB_SCHEMA_TARGET", null)
+                .revisions(List.of(Map.of("DB_SCHEMA_TARGET", "1"), Map.of("DB_SCHEMA_TARGET", "1"), Map.of()))
+                .replicas(3)
+                .rate(150)
+                .connections(32)
+                .endpointLag(LAG)
+                .terminationGracePeriod(GRACE)
+                .minReady(Duration.ofSeconds(1))
+                .workDirectory(OUTPUT.resolve(name))
+                .build();
+    }
+}
