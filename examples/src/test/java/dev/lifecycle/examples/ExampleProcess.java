@@ -43,15 +43,26 @@ final class ExampleProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the jar with {@code PORT=0}, {@code BIND_ADDRESS=127.0.0.1} and {@code environment}, logging to
-     * {@code target/service-logs/<name>.log}.
+     * Starts the jar (its main class, {@link ExampleService}) with {@code PORT=0}, {@code BIND_ADDRESS=127.0.0.1} and
+     * {@code environment}, logging to {@code target/service-logs/<name>.log}.
      */
     static ExampleProcess start(String name, Map<String, String> environment, String... args) {
+        return start(null, name, environment, args);
+    }
+
+    /** Starts {@code mainClass} from the jar, as {@link #start(String, Map, String...)} does the jar's main class. */
+    static ExampleProcess start(Class<?> mainClass, String name, Map<String, String> environment, String... args) {
         List<String> command = new ArrayList<>();
         command.add(ServiceProcess.javaExecutable());
         command.addAll(JVM_OPTIONS);
-        command.add("-jar");
-        command.add(jar().toString());
+        if (mainClass == null) {
+            command.add("-jar");
+            command.add(jar().toString());
+        } else {
+            command.add("-cp");
+            command.add(jar().toString());
+            command.add(mainClass.getName());
+        }
         command.addAll(List.of(args));
         ServiceProcess process = ServiceProcess.builder(command)
                                                .removeEnvironment(INHERITED)
