@@ -27,9 +27,13 @@ final class ExampleProcess implements AutoCloseable {
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Small, quick-starting child JVMs: the machine running the tests has few cores. */
+    /**
+     * Small, quick-starting child JVMs: the machine running the tests has few cores. The Netty variant reports every
+     * buffer it leaks in its log ({@code LEAK:}).
+     */
     private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                                                            "-Xmx128m", "-Xss512k");
+                                                            "-Xmx128m", "-Xss512k",
+                                                            "-Dio.netty.leakDetection.level=paranoid");
     private static final String[] INHERITED = {"PORT", "BIND_ADDRESS", "INSTANCE_ID", "DATA_DIR", "DATABASE_URL",
             "DATABASE_USER", "DATABASE_PASSWORD", "DB_SCHEMA_TARGET", "FLYWAY_EXTRA_LOCATIONS",
             "LIFECYCLE_READY_FILE", "LIFECYCLE_PRESTOP_DELAY", "LIFECYCLE_DRAIN_TIMEOUT",

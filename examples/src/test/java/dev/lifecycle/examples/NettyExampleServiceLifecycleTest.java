@@ -96,7 +96,8 @@ class NettyExampleServiceLifecycleTest {
             assertThat(during.header("Connection")).isEqualToIgnoringCase("close");
 
             // Admission closes after the delay: new requests are refused while the admitted one is still running.
-            await().atMost(Duration.ofSeconds(10)).until(() -> service.get("/users").status() == 503);
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(IOException.class)
+                   .until(() -> service.get("/users").status() == 503);
             assertThat(inFlight).isNotDone();
             HttpResponse completed = inFlight.get(30, TimeUnit.SECONDS);
             assertThat(completed.status()).isEqualTo(200);
