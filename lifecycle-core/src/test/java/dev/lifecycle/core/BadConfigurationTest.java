@@ -190,4 +190,14 @@ class BadConfigurationTest {
         assertThat(readyFile).isDirectory();
         assertThat(lifecycle.state()).isEqualTo(State.FAILED);
     }
+
+    // Proves: the root directory as ready-file path is a clear error too (it used to say "directory null").
+    @Test
+    void theRootDirectoryAsReadyFileIsAClearStartupError() {
+        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of("LIFECYCLE_READY_FILE", "/")).build();
+
+        assertThatThrownBy(lifecycle::start)
+                .isInstanceOf(StartupException.class)
+                .hasMessage("readyFile: cannot write /: IOException / is a directory");
+    }
 }

@@ -37,15 +37,15 @@ public final class ReadyFile {
     public void prepare() {
         Path directory = path.getParent();
         try {
+            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                // deleteIfExists would remove an empty directory: a mistyped path must not cost the user a directory
+                throw new IOException(path + " is a directory");
+            }
             if (directory == null || !Files.exists(directory)) {
                 throw new IOException("directory " + directory + " does not exist");
             }
             if (!Files.isDirectory(directory)) {
                 throw new IOException(directory + " is not a directory");
-            }
-            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-                // deleteIfExists would remove an empty directory: a mistyped path must not cost the user a directory
-                throw new IOException(path + " is a directory");
             }
             Files.deleteIfExists(path);
             Path probe = Files.createTempFile(directory, "." + path.getFileName() + ".", ".check");
