@@ -191,6 +191,29 @@ class SignalTest {
         }
     }
 
+    // Proves: in a real JVM, a stop action that hangs deaf to interrupts is cut at the stop timeout, the next one
+    // still runs, and the process exits 143.
+    @Test
+    void aHangingStopActionIsCutAtItsTimeoutTheNextRunsAndTheJvmExits() throws Exception {
+        Path output = directory.resolve("output.log");
+        Process process = launch(output, Map.of("LIFECYCLE_STOP_TIMEOUT", "300ms"), "ok", "stop-hangs");
+        try {
+            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
+
+            process.destroy();
+
+            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
+            assertThat(read(output)).containsSubsequence("WARN", "Stop action 'http server' did not finish within "
+                                                                 + "300 ms; interrupting it and going on",
+                                                         "stop action 'database pool' ran",
+                                                         "Stop action 'database pool' done", "Stopped in")
+                                    .doesNotContain("stop action 'http server' ran");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
     /** Sends {@code SIGname} with kill(1): the Process API only sends SIGTERM and SIGKILL. */
     private static void signal(Process process, String name) throws Exception {
         Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();

@@ -8,7 +8,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A service for {@link SignalTest}, run in a child JVM: {@code SignalledService <startup> [stop-gated]}, configured
+ * A service for {@link SignalTest}, run in a child JVM: {@code SignalledService <startup> [stop-gated|stop-hangs]},
+ * configured
  * like a real deployment through {@code LIFECYCLE_*} environment variables (the ready-file path among them). It
  * installs the shutdown hook, starts with one startup task, prints {@value #READY_MARKER} and waits to be signalled. A
  * {@link StartupException} ends it with status 1, as a real service's main should.
@@ -16,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * <p>The startup task, by {@code <startup>}: {@code ok} succeeds; {@code fail} throws; {@code hang} never ends, deaf
  * to interrupts, with a timeout of {@value #HANG_TIMEOUT_MILLIS} ms; {@code gated} prints {@value #GATE_MARKER} and
  * waits for a line on standard input. With {@code stop-gated}, the stop action prints {@value #STOP_GATE_MARKER} and
- * waits for a line on standard input too, holding the shutdown sequence open while the test sends more signals.
+ * waits for a line on standard input too, holding the shutdown sequence open while the test sends more signals; with
+ * {@code stop-hangs}, it never ends, deaf to interrupts, and a second stop action, {@code database pool}, runs after
+ * it.
  */
 final class SignalledService {
 
@@ -33,7 +36,7 @@ final class SignalledService {
 
     public static void main(String[] args) throws InterruptedException {
         String startup = args[0];
-        boolean stopGated = args.length > 1 && args[1].equals("stop-gated");
+        String stop = args.length > 1 ? args[1] : "";
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         StartupTask task = StartupTask.of("migrations", () -> {
             switch (startup) {
@@ -55,10 +58,15 @@ final class SignalledService {
                 .shutdownHook(true)
                 .startupTask(task)
                 .build();
+        if (stop.equals("stop-hangs")) {
+            lifecycle.addStopAction("database pool", () -> System.out.println("stop action 'database pool' ran"));
+        }
         lifecycle.addStopAction("http server", () -> {
-            if (stopGated) {
+            if (stop.equals("stop-gated")) {
                 System.out.println(STOP_GATE_MARKER);
                 stdin.readLine();
+            } else if (stop.equals("stop-hangs")) {
+                hangDeafToInterrupts();
             }
             System.out.println("stop action 'http server' ran");
         });
