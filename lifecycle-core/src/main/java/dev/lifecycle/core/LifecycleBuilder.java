@@ -136,7 +136,8 @@ public final class LifecycleBuilder {
 
     /**
      * A file that exists exactly while the service is ready, for an {@code exec: cat} readiness probe. A stale one is
-     * deleted at start; the directory must exist and be writable. None by default.
+     * deleted at start; the directory must exist and be writable, and the path must not be a directory. None by
+     * default.
      */
     public LifecycleBuilder readyFile(Path readyFile) {
         this.readyFile = requireNonNull(readyFile, "readyFile cannot be null");

@@ -23,6 +23,7 @@ class SignalTest {
 
     /** A JVM ended by a signal exits with 128 + the signal's number; SIGTERM is 15. */
     private static final int EXIT_AFTER_SIGTERM = 143;
+    private static final int EXIT_AFTER_SIGKILL = 137;
 
     @TempDir
     Path directory;
@@ -96,6 +97,134 @@ class SignalTest {
         } finally {
             process.destroyForcibly();
         }
+    }
+
+    // Proves: a startup task that hangs (deaf to interrupts) times out, the JVM exits 1, the ready-file never appears.
+    @Test
+    void aStartupTaskThatHangsTimesOutAndTheProcessExitsNonZeroWithoutAReadyFile() throws Exception {
+        Path readyFile = directory.resolve("ready");
+        Path output = directory.resolve("output.log");
+        Process process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "hang");
+        try {
+            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+            assertThat(process.exitValue()).isEqualTo(1);
+            assertThat(readyFile).doesNotExist();
+            assertThat(read(output)).contains("ERROR", "Startup task 'migrations' timed out after "
+                                                       + SignalledService.HANG_TIMEOUT_MILLIS + " ms; interrupting it",
+                                              "Startup failed in task migrations: Startup task 'migrations' timed "
+                                              + "out after " + SignalledService.HANG_TIMEOUT_MILLIS + " ms")
+                                    .doesNotContain("Ready in", SignalledService.READY_MARKER);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    // Proves: SIGKILL in READY leaves the ready-file behind, and the restart removes it before becoming ready.
+    @Test
+    void aReadyFileLeftBySigkillIsRemovedByTheRestartBeforeItIsReady() throws Exception {
+        Path readyFile = directory.resolve("ready");
+        Map<String, String> environment = Map.of("LIFECYCLE_READY_FILE", readyFile.toString());
+        Path killedOutput = directory.resolve("killed.log");
+        Process killed = launch(killedOutput, environment, "ok");
+        String staleContent;
+        try {
+            await().atMost(WAIT).until(() -> read(killedOutput).contains(SignalledService.READY_MARKER));
+            staleContent = Files.readString(readyFile);
+
+            killed.destroyForcibly(); // SIGKILL: no shutdown hook runs
+
+            assertThat(killed.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(killed.exitValue()).isEqualTo(EXIT_AFTER_SIGKILL);
+            assertThat(readyFile).as("left stale by the killed process").hasContent(staleContent);
+        } finally {
+            killed.destroyForcibly();
+        }
+
+        Path output = directory.resolve("restarted.log");
+        Process restarted = launch(output, environment, "gated");
+        try {
+            // The startup task holds the restarted process in STARTING until the test has looked at the file.
+            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.GATE_MARKER));
+            assertThat(readyFile).as("removed before the process is ready").doesNotExist();
+            assertThat(read(output)).doesNotContain("Ready in");
+
+            release(restarted);
+
+            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
+            assertThat(readyFile).exists();
+            assertThat(Files.readString(readyFile)).isNotEqualTo(staleContent);
+            restarted.destroy();
+            assertThat(restarted.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(restarted.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
+            assertThat(readyFile).doesNotExist();
+        } finally {
+            restarted.destroyForcibly();
+        }
+    }
+
+    // Proves: SIGTERM, then SIGINT and SIGTERM during the sequence, run one shutdown sequence with no exception; 143.
+    @Test
+    void sigintAndSigtermDuringTheSequenceDoNotStartAnotherNorThrow() throws Exception {
+        Path output = directory.resolve("output.log");
+        Process process = launch(output, Map.of(), "ok", "stop-gated");
+        try {
+            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
+            signal(process, "TERM"); // not Process.destroy(): it closes the standard input the stop action reads
+            // The stop action holds the sequence open until the test releases it.
+            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.STOP_GATE_MARKER));
+
+            signal(process, "INT");
+            signal(process, "TERM");
+            release(process);
+
+            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
+            String log = read(output);
+            assertThat(log).contains("Stop action 'http server' done")
+                           .doesNotContain("Exception", "\tat ", "WARN", "ERROR");
+            assertThat(log.split("Draining: readiness down", -1)).hasSize(2);
+            assertThat(log.split(SignalledService.STOP_GATE_MARKER, -1)).hasSize(2);
+            assertThat(log.split("Stopped in", -1)).hasSize(2);
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    // Proves: in a real JVM, a stop action that hangs deaf to interrupts is cut at the stop timeout, the next one
+    // still runs, and the process exits 143.
+    @Test
+    void aHangingStopActionIsCutAtItsTimeoutTheNextRunsAndTheJvmExits() throws Exception {
+        Path output = directory.resolve("output.log");
+        Process process = launch(output, Map.of("LIFECYCLE_STOP_TIMEOUT", "300ms"), "ok", "stop-hangs");
+        try {
+            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
+
+            process.destroy();
+
+            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
+            assertThat(read(output)).containsSubsequence("WARN", "Stop action 'http server' did not finish within "
+                                                                 + "300 ms; interrupting it and going on",
+                                                         "stop action 'database pool' ran",
+                                                         "Stop action 'database pool' done", "Stopped in")
+                                    .doesNotContain("stop action 'http server' ran");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Sends {@code SIGname} with kill(1): the Process API only sends SIGTERM and SIGKILL. */
+    private static void signal(Process process, String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
+        assertThat(kill.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
+    /** Writes the line the child's startup task or stop action waits for. */
+    private static void release(Process process) throws IOException {
+        process.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
     }
 
     private static Process launch(Path output, Map<String, String> environment, String... args) throws IOException {

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -27,7 +28,7 @@ import io.netty.util.ReferenceCountUtil;
  * <h2>Pipelining</h2>
  * HTTP/1.1 answers requests in the order they arrived, so the handler keeps the requests not yet answered in a FIFO,
  * {@link #pending}: an {@link InflightRequest} for a request handed to the application, or a {@link Local} for one it
- * answers itself (a probe, a refusal). An outgoing {@code LastHttpContent} ends the response of the head request,
+ * answers itself (a probe, a refusal, a request Netty could not decode). An outgoing {@code LastHttpContent} ends the response of the head request,
  * which exits when that write completes. A local answer is written as soon as it reaches the head, so the head is
  * always a request of the application, or the FIFO is empty; a local answer never overtakes an application's one.
  *
@@ -41,8 +42,12 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class LifecycleHandler extends ChannelDuplexHandler {
 
-    /** A request answered by this handler: a probe, or a refusal when {@code probe} is {@code null}. */
-    private record Local(Probe probe, HttpMethod method, HttpVersion version, boolean keepAlive) {
+    /**
+     * A request answered by this handler: a request Netty could not decode when {@code badRequest} is set, else a
+     * probe, or a refusal when {@code probe} is {@code null}.
+     */
+    private record Local(HttpResponseStatus badRequest, Probe probe, HttpMethod method, HttpVersion version,
+                         boolean keepAlive) {
     }
 
     private final NettyLifecycle owner;
@@ -139,26 +144,34 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             discard(request);
             return;
         }
+        if (request.decoderResult().isFailure()) {
+            // A header or line too long, a malformed request: Netty's decoder now drops whatever else the connection
+            // sends. Answer it here, as servlet containers do, never as a probe nor through the application, and close.
+            closing = true;
+            answerLocally(request, LocalResponses.statusFor(request.decoderResult().cause()), null);
+            return;
+        }
         Probe probe = owner.responses.probeFor(request.uri());
         if (probe != null) {
-            answerLocally(request, probe);
+            answerLocally(request, null, probe);
             return;
         }
         InflightRequest admitted = tracker.tryEnter(request.method().name(), request.uri());
         if (!admitted.admitted()) {
             // After admission closed this pod is going away: refuse, and close once the refusal is written.
             closing = tracker.isClosed();
-            answerLocally(request, null);
+            answerLocally(request, null, null);
             return;
         }
         pending.add(admitted);
         ctx.fireChannelRead(request);
     }
 
-    private void answerLocally(HttpRequest request, Probe probe) {
+    private void answerLocally(HttpRequest request, HttpResponseStatus badRequest, Probe probe) {
         // A client that expects 100-continue may never send the body we would have to skip: close after answering.
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request);
-        Local local = new Local(probe, request.method(), request.protocolVersion(), keepAlive);
+        boolean keepAlive = badRequest == null && HttpUtil.isKeepAlive(request)
+                            && !HttpUtil.is100ContinueExpected(request);
+        Local local = new Local(badRequest, probe, request.method(), request.protocolVersion(), keepAlive);
         discard(request);
         if (pending.isEmpty()) {
             writeLocal(local);
@@ -237,7 +250,9 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     private void writeLocal(Local local) {
-        FullHttpResponse response = local.probe() == null
+        FullHttpResponse response = local.badRequest() != null
+                                    ? owner.responses.badRequest(local.badRequest())
+                                    : local.probe() == null
                                     ? owner.responses.refusal(local.version())
                                     : owner.responses.probe(local.probe(), local.method(), local.version());
         boolean close = !local.keepAlive() || (closing || lifecycle.isDraining()) && pending.isEmpty();

@@ -14,8 +14,13 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 
-/** The responses the handler writes itself: probes, and the {@code 503} to a refused request. */
+/**
+ * The responses the handler writes itself: probes, the {@code 503} to a refused request, and the {@code 4xx} to a
+ * request Netty could not decode.
+ */
 final class LocalResponses {
 
     private static final byte[] REFUSED_BODY = "Service Unavailable\n".getBytes(StandardCharsets.US_ASCII);
@@ -79,6 +84,35 @@ final class LocalResponses {
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+        return response;
+    }
+
+    /**
+     * The status for a request whose decoding failed with {@code cause}: {@code 431} for a header too large,
+     * {@code 414} for a request line too long, {@code 400} otherwise.
+     */
+    static HttpResponseStatus statusFor(Throwable cause) {
+        if (cause instanceof TooLongHttpHeaderException) {
+            return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        }
+        return HttpResponseStatus.BAD_REQUEST;
+    }
+
+    /**
+     * {@code status} with a short plain-text body (its reason phrase), to a request Netty could not decode. Always
+     * HTTP/1.1, so that {@code Connection: close} is explicit: the version of such a request may be unknown, and Netty
+     * then reports HTTP/1.0.
+     */
+    FullHttpResponse badRequest(HttpResponseStatus status) {
+        byte[] body = (status.reasonPhrase() + '\n').getBytes(StandardCharsets.US_ASCII);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                                                                Unpooled.wrappedBuffer(body));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         return response;
     }
 

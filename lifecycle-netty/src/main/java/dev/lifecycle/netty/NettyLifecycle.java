@@ -48,6 +48,9 @@ import io.netty.util.concurrent.EventExecutorGroup;
  *     {@link dev.lifecycle.core.Health#toJson}; probes are never counted nor refused;</li>
  * <li>answers {@code 503} with {@code Retry-After} to requests that are not admitted (while starting, and after
  *     admission closed, with {@code Connection: close});</li>
+ * <li>answers a request that Netty could not decode (its {@code decoderResult()} failed: a header or request line too
+ *     long, a malformed request) with {@code 431}, {@code 414} or {@code 400} and {@code Connection: close}, as servlet
+ *     containers do: the decoder drops whatever else the connection sends, and the application never sees it;</li>
  * <li>while draining, adds {@code Connection: close} to the last response of the connection and closes it once that
  *     response is written; idle keep-alive connections are closed when admission closes.</li>
  * </ul>

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -20,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
 
 /** The handler alone, on an embedded channel: message sequences that are awkward to produce over a socket. */
 class LifecycleHandlerEmbeddedTest {
@@ -93,5 +95,34 @@ class LifecycleHandlerEmbeddedTest {
         assertThat(HttpUtil.isKeepAlive(response)).isFalse();
         response.release();
         assertThat(channel.isOpen()).isFalse();
+    }
+
+    // Proves: a request Netty failed to decode, pipelined behind one in flight, is answered after it, then closes.
+    @Test
+    void undecodableRequestBehindAnInflightOneIsAnsweredInOrderAndCloses() {
+        lifecycle.start();
+        FullHttpRequest broken = get("/health/live");
+        broken.setDecoderResult(DecoderResult.failure(new TooLongHttpHeaderException("header too large")));
+        channel.writeInbound(get("/a"), broken);
+        FullHttpRequest passedOn = channel.readInbound();
+        assertThat(passedOn.uri()).isEqualTo("/a");
+        passedOn.release();
+        assertThat(channel.<Object>readInbound()).as("the broken request is not passed on").isNull();
+        assertThat(channel.<Object>readOutbound()).as("nor answered before /a").isNull();
+
+        FullHttpResponse ok = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        HttpUtil.setContentLength(ok, 0);
+        channel.writeOutbound(ok);
+
+        FullHttpResponse first = channel.readOutbound();
+        assertThat(first.status()).isEqualTo(HttpResponseStatus.OK);
+        assertThat(HttpUtil.isKeepAlive(first)).isTrue();
+        first.release();
+        FullHttpResponse second = channel.readOutbound();
+        assertThat(second.status()).isEqualTo(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE);
+        assertThat(HttpUtil.isKeepAlive(second)).isFalse();
+        second.release();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(tracker.inflight()).isZero();
     }
 }

@@ -68,4 +68,27 @@ class NettyLifecycleBuilderTest {
                 .hasMessage("groups[1] cannot be null");
         channel.finishAndReleaseAll();
     }
+
+    // Proves: blank paths and a null or overflowing event loop timeout are rejected naming the setting.
+    @Test
+    void blankPathsAndANullOrOverflowingTimeoutAreRejectedByName() {
+        NettyLifecycleBuilder builder = NettyLifecycle.builder(lifecycle);
+
+        assertThatThrownBy(() -> builder.livenessPath(""))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("livenessPath:  (expected: a path starting with '/', no query)");
+        assertThatThrownBy(() -> builder.startupPath(" /health/started"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("startupPath:  /health/started (expected: a path starting with '/', no query)");
+        assertThatThrownBy(() -> builder.eventLoopShutdownTimeout(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("eventLoopShutdownTimeout cannot be null");
+        Duration tooLong = Duration.ofSeconds(Long.MAX_VALUE);
+        assertThatThrownBy(() -> builder.eventLoopShutdownTimeout(tooLong))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("eventLoopShutdownTimeout: " + tooLong + " (expected: <= 9223372036854775807 ns)");
+        assertThatThrownBy(() -> builder.livenessPath("/health/started").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("startupPath: /health/started (expected: different from livenessPath)");
+    }
 }

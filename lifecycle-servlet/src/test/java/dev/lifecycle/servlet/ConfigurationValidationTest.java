@@ -8,6 +8,8 @@ import java.lang.reflect.Proxy;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.lifecycle.core.Lifecycle;
 import jakarta.servlet.FilterConfig;
@@ -149,6 +151,58 @@ class ConfigurationValidationTest {
     private static <T> T proxy(Class<T> type, InvocationHandler handler) {
         return type.cast(Proxy.newProxyInstance(ConfigurationValidationTest.class.getClassLoader(), new Class<?>[] {type},
                                                 handler));
+    }
+
+    // Proves: blank, control-character and null values of every path setting and init parameter are rejected by name.
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "livenessPath  | ''             | an exact path starting with '/'",
+            "readinessPath | ' '            | an exact path starting with '/'",
+            "startupPath   | /health/\tlive | an exact path starting with '/', without spaces, '?' or '#'",
+            "excludePaths  | ''             | a path starting with '/', or a prefix ending in '/*'",
+            "excludePaths  | /health#live   | a path starting with '/', or a prefix ending in '/*', without spaces, "
+                    + "'?' or '#'",
+    })
+    void blankAndMalformedPathsAreRejectedNamingSettingAndValue(String setting, String value, String expected) {
+        HealthServletBuilder servlet = HealthServlet.builder(lifecycle);
+        LifecycleFilterBuilder filter = LifecycleFilter.builder(lifecycle);
+        Runnable set = switch (setting) {
+            case "livenessPath" -> () -> servlet.livenessPath(value);
+            case "readinessPath" -> () -> servlet.readinessPath(value);
+            case "startupPath" -> () -> servlet.startupPath(value);
+            default -> () -> filter.excludePaths(value);
+        };
+
+        assertThatThrownBy(set::run)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(setting + ": '" + value + "' (expected: " + expected + ")");
+    }
+
+    // Proves: the remaining null paths and malformed init parameters of web.xml declarations are rejected by name.
+    @Test
+    void nullPathsAndMalformedInitParametersAreRejectedByName() {
+        assertThatThrownBy(() -> HealthServlet.builder(lifecycle).readinessPath(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("readinessPath cannot be null");
+        assertThatThrownBy(() -> HealthServlet.builder(lifecycle).startupPath(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("startupPath cannot be null");
+        assertThatThrownBy(() -> HealthServlet.builder(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("lifecycle cannot be null");
+
+        Map<String, Object> attributes = Map.of(LifecycleServlets.LIFECYCLE_ATTRIBUTE, lifecycle);
+        assertThatThrownBy(() -> new HealthServlet().init(servletConfig(attributes, Map.of("showDetails", " TRUE"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("showDetails: ' TRUE' (expected: true or false)");
+        assertThatThrownBy(() -> new HealthServlet().init(servletConfig(attributes, Map.of("showDetails", ""))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("showDetails: '' (expected: true or false)");
+        assertThatThrownBy(() -> new HealthServlet().init(servletConfig(attributes,
+                                                                        Map.of("livenessPath", "live"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("livenessPath: 'live' (expected: an exact path starting with '/')");
+        assertThatThrownBy(() -> new LifecycleFilter().init(filterConfig(attributes,
+                                                                          Map.of("excludePaths", "/a,,/b"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("excludePaths: '' (expected: a path starting with '/', or a prefix ending in '/*')");
     }
 
     @Test

@@ -45,6 +45,11 @@ final class JettyContainer implements ServletContainer {
     }
 
     @Override
+    public int hugeHeaderStatus() {
+        return 431;
+    }
+
+    @Override
     public String toString() {
         return "Jetty";
     }

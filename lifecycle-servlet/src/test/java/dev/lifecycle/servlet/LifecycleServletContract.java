@@ -462,6 +462,87 @@ abstract class LifecycleServletContract {
         assertThat(slow.read(false).status()).isEqualTo(200);
     }
 
+    // Proves: a client that disconnects mid-response (a flushed, streamed body) releases its count; the drain ends.
+    @Test
+    void clientThatDisconnectsMidResponseReleasesItsCountAndTheDrainIsNotBlocked() throws Exception {
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
+        lifecycle.start();
+        RawHttpConnection client = connect();
+        client.send("GET", "/app/stream");
+        assertThat(client.readHead().status()).as("the response has begun").isEqualTo(200);
+        assertThat(app.streamEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        shutdownInBackground();
+        await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
+        assertThat(lifecycle.tracker().inflight()).isEqualTo(1);
+
+        try (LogCapture logs = new LogCapture()) {
+            client.close();
+            app.streamRelease.countDown();
+
+            assertThat(app.streamEnd).succeedsWithin(WAIT).as("a write failed: the client was gone mid-response")
+                                     .isInstanceOf(IOException.class);
+            await().atMost(WAIT).until(shutdownDone::isDone);
+            assertThat(logs.text()).contains("Drained in").doesNotContain("Drain timed out");
+        }
+        assertThat(lifecycle.tracker().inflight()).isZero();
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    }
+
+    // Proves: a request that never finishes ends the drain at its bound (relaxed: + 250 ms) and the WARN names it.
+    @Test
+    void requestThatNeverFinishesEndsTheDrainAtItsBoundAndTheWarningNamesIt() throws Exception {
+        Duration bound = Duration.ofMillis(500);
+        serve(Lifecycle.builder().drainTimeout(bound));
+        lifecycle.start();
+        RawHttpConnection stuck = connect();
+        stuck.send("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+
+        try (LogCapture logs = new LogCapture()) {
+            lifecycle.shutdown();
+
+            assertThat(lifecycle.drainDuration()).hasValueSatisfying(
+                    drain -> assertThat(drain).isBetween(bound, bound.plusMillis(250)));
+            assertThat(logs.text()).contains("WARN", "Drain timed out after ", "with 1 request(s) and 0 long-lived "
+                                             + "request(s) still in flight; oldest: GET /app/slow (age ");
+        }
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+        assertThat(lifecycle.tracker().inflight()).as("still running: the drain did not wait for it").isEqualTo(1);
+    }
+
+    // Proves: odd methods and a 64 KiB header on the probe paths get a 4xx, never a 500 or a stack trace; the server
+    // keeps serving.
+    @Test
+    void probeRequestsWithOddMethodsOrAHugeHeaderGetAProperStatusAndTheServerKeepsServing() throws Exception {
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        for (String method : List.of("BREW", "PROPFIND", "M".repeat(100))) {
+            for (String probe : List.of("/health/live", "/health/ready", "/health/started")) {
+                Response response;
+                try (RawHttpConnection client = connect()) {
+                    response = client.exchange(method, probe);
+                }
+                assertThat(response.status()).as(method + " " + probe).isEqualTo(405);
+                assertThat(response.header("Allow")).isEqualTo("GET, HEAD");
+                assertThat(response.body()).isEqualTo("Method Not Allowed\n");
+            }
+        }
+
+        Response huge;
+        try (RawHttpConnection client = connect()) {
+            client.sendRaw("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: " + "h".repeat(64 * 1024)
+                           + "\r\n\r\n");
+            huge = client.read(false);
+        }
+        assertThat(huge.status()).as("64 KiB header").isEqualTo(container.hugeHeaderStatus());
+        assertThat(huge.body()).doesNotContain("Exception", "\tat ");
+
+        assertProbe("/health/live", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
+        assertThat(get("/app/hello").body()).isEqualTo("hello");
+        assertThat(lifecycle.tracker().inflight()).isZero();
+        assertThat(app.calls).as("none of them reached the application").hasValue(1);
+    }
+
     private void serve(LifecycleBuilder builder) throws Exception {
         serve(builder, LifecycleServlets::register);
     }

@@ -52,8 +52,14 @@ final class RawHttpConnection implements AutoCloseable {
         out.flush();
     }
 
-    /** Reads the next response, which has no body if it answers a {@code HEAD}. */
-    Response read(boolean head) throws IOException {
+    /** Sends {@code text} as is: a request the other methods cannot write, such as one with a huge header. */
+    void sendRaw(String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    /** Reads the status line and headers of the next response, leaving its body unread (its body is empty). */
+    Response readHead() throws IOException {
         String statusLine = readLine();
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
@@ -65,6 +71,14 @@ final class RawHttpConnection implements AutoCloseable {
             int colon = line.indexOf(':');
             headers.merge(line.substring(0, colon).trim(), line.substring(colon + 1).trim(), (a, b) -> a + ", " + b);
         }
+        return new Response(status, headers, "");
+    }
+
+    /** Reads the next response, which has no body if it answers a {@code HEAD}. */
+    Response read(boolean head) throws IOException {
+        Response response = readHead();
+        int status = response.status();
+        Map<String, String> headers = response.headers();
         byte[] body;
         String length = headers.get("Content-Length");
         if (head || status == 204 || status == 304) {

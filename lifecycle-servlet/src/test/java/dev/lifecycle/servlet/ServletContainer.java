@@ -19,6 +19,12 @@ interface ServletContainer {
      */
     boolean keepsHeadersOnUncaughtException();
 
+    /**
+     * The status of a request with a 64 KiB header: {@code 200} where the container's default limit admits it
+     * (Undertow's is 1 MiB), or its {@code 431 Request Header Fields Too Large}.
+     */
+    int hugeHeaderStatus();
+
     /** A started server. */
     interface Running {
 

@@ -56,6 +56,11 @@ final class UndertowContainer implements ServletContainer {
     }
 
     @Override
+    public int hugeHeaderStatus() {
+        return 200;
+    }
+
+    @Override
     public String toString() {
         return "Undertow";
     }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
@@ -30,11 +31,16 @@ public final class ReadyFile {
      * Removes a stale file left by a killed process and checks the directory is writable by writing and removing a
      * probe file there.
      *
-     * @throws UncheckedIOException naming the path when the directory is missing or not writable
+     * @throws UncheckedIOException naming the path when the directory is missing or not writable, or when the path
+     *     is a directory
      */
     public void prepare() {
         Path directory = path.getParent();
         try {
+            if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                // deleteIfExists would remove an empty directory: a mistyped path must not cost the user a directory
+                throw new IOException(path + " is a directory");
+            }
             if (directory == null || !Files.exists(directory)) {
                 throw new IOException("directory " + directory + " does not exist");
             }
