@@ -178,9 +178,17 @@ record ServiceConfig(int port,
     }
 
     /** Drops the query string of a JDBC URL, where drivers accept passwords. */
-    private static String redact(String url) {
+    /** Cuts what may hold credentials: the user info ({@code user:password@}) and the query. */
+    static String redact(String url) {
         int query = url.indexOf('?');
-        return query < 0 ? url : url.substring(0, query) + "?...";
+        String redacted = query < 0 ? url : url.substring(0, query) + "?...";
+        int authority = redacted.indexOf("//");
+        int at = authority < 0 ? -1 : redacted.indexOf('@', authority + 2);
+        int path = authority < 0 ? -1 : redacted.indexOf('/', authority + 2);
+        if (at >= 0 && (path < 0 || at < path)) {
+            redacted = redacted.substring(0, authority + 2) + "***@" + redacted.substring(at + 1);
+        }
+        return redacted;
     }
 
     /** Whether the database is the embedded H2 (no {@code DATABASE_URL}). */

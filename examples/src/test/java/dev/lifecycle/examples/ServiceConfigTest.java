@@ -95,4 +95,17 @@ class ServiceConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage(message);
     }
+
+    // Regression: a URL with user info (postgres://app:secret@db/users) went into the error message and the start log.
+    @Test
+    void databaseUrlCredentialsAreNeverPrinted() {
+        assertThat(ServiceConfig.redact("postgres://app:hunter2@db:5432/users?sslmode=require&password=x"))
+                .isEqualTo("postgres://***@db:5432/users?...");
+        assertThat(ServiceConfig.redact("jdbc:postgresql://app:hunter2@db/users")).isEqualTo("jdbc:postgresql://***@db/users");
+        assertThat(ServiceConfig.redact("jdbc:postgresql://db:5432/users")).isEqualTo("jdbc:postgresql://db:5432/users");
+        assertThat(ServiceConfig.redact("jdbc:h2:file:/data/x@y")).isEqualTo("jdbc:h2:file:/data/x@y");
+        assertThatThrownBy(() -> ServiceConfig.fromEnvironment(Map.of("DATABASE_URL", "postgres://app:hunter2@db/users")))
+                .hasMessageNotContaining("hunter2")
+                .hasMessageContaining("***@db/users");
+    }
 }
