@@ -21,7 +21,7 @@ class ExampleServiceFaultTest {
                                          "LIFECYCLE_READY_FILE", "/proc/self/ready");
         try (ExampleProcess service = ExampleProcess.start("read-only-ready-file", env)) {
             assertThat(service.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
-                    .isEqualTo(ExampleService.EXIT_STARTUP_FAILED);
+                    .isEqualTo(Service.EXIT_STARTUP_FAILED);
             assertThat(service.process().output())
                     .contains("Startup failed: readyFile: cannot write /proc/self/ready: ")
                     .doesNotContain("Ready in", "Startup task 'flyway-migrations' started");
