@@ -15,8 +15,6 @@ import jakarta.servlet.http.HttpServletResponse;
  */
 final class InstanceHeaderFilter implements Filter {
 
-    static final String HEADER = "X-Instance";
-
     private final String instanceId;
 
     InstanceHeaderFilter(String instanceId) {
@@ -26,7 +24,7 @@ final class InstanceHeaderFilter implements Filter {
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
             throws IOException, ServletException {
-        ((HttpServletResponse) response).setHeader(HEADER, instanceId);
+        ((HttpServletResponse) response).setHeader(ServiceConfig.INSTANCE_HEADER, instanceId);
         chain.doFilter(request, response);
     }
 }

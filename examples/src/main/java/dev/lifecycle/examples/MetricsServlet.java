@@ -23,7 +23,7 @@ final class MetricsServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-        response.setContentType("text/plain; version=0.0.4; charset=utf-8");
+        response.setContentType(ServiceConfig.METRICS_CONTENT_TYPE);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
     }

@@ -36,12 +36,17 @@ record ServiceConfig(int port,
     static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(5);
     /** The bound on each stop action (HTTP server, database pool). */
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
-    /** How many stop actions {@link ExampleService} registers; the grace period must cover them all. */
+    /** How many stop actions each example service registers; the grace period must cover them all. */
     static final int STOP_ACTIONS = 2;
 
     static final String LIVE_PATH = "/health/live";
     static final String READY_PATH = "/health/ready";
     static final String STARTED_PATH = "/health/started";
+    static final String METRICS_PATH = "/metrics";
+    /** The Prometheus text format. */
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** Names the replica that answered, on every response. */
+    static final String INSTANCE_HEADER = "X-Instance";
 
     static final String ENV_PORT = "PORT";
     static final String ENV_BIND_ADDRESS = "BIND_ADDRESS";

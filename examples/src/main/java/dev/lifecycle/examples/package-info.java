@@ -1,5 +1,5 @@
 /**
- * The example service: a users API on embedded Undertow whose Flyway migrations gate readiness; run
- * {@link dev.lifecycle.examples.ExampleService}.
+ * The example service: a users API whose Flyway migrations gate readiness, on embedded Undertow
+ * ({@link dev.lifecycle.examples.ExampleService}) or on Netty ({@link dev.lifecycle.examples.NettyExampleService}).
  */
 package dev.lifecycle.examples;

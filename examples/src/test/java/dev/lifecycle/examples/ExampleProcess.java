@@ -27,9 +27,13 @@ final class ExampleProcess implements AutoCloseable {
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
     static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
 
-    /** Small, quick-starting child JVMs: the machine running the tests has few cores. */
+    /**
+     * Small, quick-starting child JVMs: the machine running the tests has few cores. The Netty variant reports every
+     * buffer it leaks in its log ({@code LEAK:}).
+     */
     private static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                                                            "-Xmx128m", "-Xss512k");
+                                                            "-Xmx128m", "-Xss512k",
+                                                            "-Dio.netty.leakDetection.level=paranoid");
     private static final String[] INHERITED = {"PORT", "BIND_ADDRESS", "INSTANCE_ID", "DATA_DIR", "DATABASE_URL",
             "DATABASE_USER", "DATABASE_PASSWORD", "DB_SCHEMA_TARGET", "FLYWAY_EXTRA_LOCATIONS",
             "LIFECYCLE_READY_FILE", "LIFECYCLE_PRESTOP_DELAY", "LIFECYCLE_DRAIN_TIMEOUT",
@@ -43,15 +47,26 @@ final class ExampleProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the jar with {@code PORT=0}, {@code BIND_ADDRESS=127.0.0.1} and {@code environment}, logging to
-     * {@code target/service-logs/<name>.log}.
+     * Starts the jar (its main class, {@link ExampleService}) with {@code PORT=0}, {@code BIND_ADDRESS=127.0.0.1} and
+     * {@code environment}, logging to {@code target/service-logs/<name>.log}.
      */
     static ExampleProcess start(String name, Map<String, String> environment, String... args) {
+        return start(null, name, environment, args);
+    }
+
+    /** Starts {@code mainClass} from the jar, as {@link #start(String, Map, String...)} does the jar's main class. */
+    static ExampleProcess start(Class<?> mainClass, String name, Map<String, String> environment, String... args) {
         List<String> command = new ArrayList<>();
         command.add(ServiceProcess.javaExecutable());
         command.addAll(JVM_OPTIONS);
-        command.add("-jar");
-        command.add(jar().toString());
+        if (mainClass == null) {
+            command.add("-jar");
+            command.add(jar().toString());
+        } else {
+            command.add("-cp");
+            command.add(jar().toString());
+            command.add(mainClass.getName());
+        }
         command.addAll(List.of(args));
         ServiceProcess process = ServiceProcess.builder(command)
                                                .removeEnvironment(INHERITED)

@@ -48,7 +48,7 @@ class ExampleServiceLifecycleTest {
         return env;
     }
 
-    private static String testMigrations(String name) throws URISyntaxException {
+    static String testMigrations(String name) throws URISyntaxException {
         return "filesystem:" + Path.of(ExampleServiceLifecycleTest.class.getResource("/migrations/" + name).toURI());
     }
 
@@ -70,7 +70,7 @@ class ExampleServiceLifecycleTest {
             HttpResponse refused = service.get("/users");
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.header("Retry-After")).isEqualTo("1");
-            assertThat(refused.header(InstanceHeaderFilter.HEADER)).isNotBlank();
+            assertThat(refused.header(ServiceConfig.INSTANCE_HEADER)).isNotBlank();
             assertThat(readyFile).doesNotExist();
 
             service.awaitReady();
@@ -131,7 +131,7 @@ class ExampleServiceLifecycleTest {
                                               "FLYWAY_EXTRA_LOCATIONS", testMigrations("broken"));
         try (ExampleProcess service = ExampleProcess.start("broken-migration", env)) {
             assertThat(service.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
-                    .isEqualTo(ExampleService.EXIT_STARTUP_FAILED);
+                    .isEqualTo(Service.EXIT_STARTUP_FAILED);
             assertThat(readyFile).doesNotExist();
             assertThat(service.process().output())
                     .contains("Startup failed in task 'flyway-migrations'", "V3__broken_test_migration.sql")
@@ -139,9 +139,9 @@ class ExampleServiceLifecycleTest {
         }
         env.put("DATA_DIR", temp.resolve("data-migrate-only").toString());
         try (ExampleProcess migrateOnly = ExampleProcess.start("broken-migration-migrate-only", env,
-                                                               ExampleService.MIGRATE_ONLY)) {
+                                                               Service.MIGRATE_ONLY)) {
             assertThat(migrateOnly.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
-                    .isEqualTo(ExampleService.EXIT_STARTUP_FAILED);
+                    .isEqualTo(Service.EXIT_STARTUP_FAILED);
             assertThat(migrateOnly.process().output()).contains("V3__broken_test_migration.sql");
         }
     }
@@ -151,7 +151,7 @@ class ExampleServiceLifecycleTest {
         Path readyFile = temp.resolve("ready");
         try (ExampleProcess migrate = ExampleProcess.start(
                 "migrate-only", environment("LIFECYCLE_READY_FILE", readyFile.toString()),
-                ExampleService.MIGRATE_ONLY)) {
+                Service.MIGRATE_ONLY)) {
             assertThat(migrate.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT)).isZero();
             assertThat(migrate.process().output()).contains("Migrations done").doesNotContain("Listening on");
         }
@@ -179,7 +179,7 @@ class ExampleServiceLifecycleTest {
     void badConfigurationExitsNamingTheVariable() {
         try (ExampleProcess service = ExampleProcess.start("bad-config", environment("PORT", "eighty"))) {
             assertThat(service.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
-                    .isEqualTo(ExampleService.EXIT_BAD_CONFIGURATION);
+                    .isEqualTo(Service.EXIT_BAD_CONFIGURATION);
             assertThat(service.process().output())
                     .contains("Bad configuration: PORT: 'eighty' (expected: 0 to 65535; 0 = any free port)");
         }
@@ -190,7 +190,7 @@ class ExampleServiceLifecycleTest {
         try (ExampleProcess service = ExampleProcess.start("bad-lifecycle-config",
                                                            environment("LIFECYCLE_DRAIN_TIMEOUT", "soon"))) {
             assertThat(service.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT))
-                    .isEqualTo(ExampleService.EXIT_BAD_CONFIGURATION);
+                    .isEqualTo(Service.EXIT_BAD_CONFIGURATION);
             assertThat(service.process().output()).contains("Bad configuration: LIFECYCLE_DRAIN_TIMEOUT: 'soon'")
                                                   .doesNotContain("Listening on");
         }

@@ -104,7 +104,7 @@ class ExampleServicePostgresTest {
             long id = mapper.readTree(created.body()).get("id").asLong();
             HttpResponse read = replicas.get(2).get("/users/" + id);
             assertThat(read.status()).isEqualTo(200);
-            assertThat(read.header(InstanceHeaderFilter.HEADER)).isEqualTo("replica-c");
+            assertThat(read.header(ServiceConfig.INSTANCE_HEADER)).isEqualTo("replica-c");
 
             for (ExampleProcess replica : replicas) {
                 replica.process().signal("TERM");
@@ -122,7 +122,7 @@ class ExampleServicePostgresTest {
     void previousVersionServesTheNewestSchema() throws Exception {
         String database = newDatabase();
         try (ExampleProcess migrate = ExampleProcess.start("migrate-latest", environment(database),
-                                                           ExampleService.MIGRATE_ONLY)) {
+                                                           Service.MIGRATE_ONLY)) {
             assertThat(migrate.process().awaitExit(ExampleProcess.STARTUP_TIMEOUT)).isZero();
         }
         assertThat(appliedMigrations(database)).containsExactly("1", "2");

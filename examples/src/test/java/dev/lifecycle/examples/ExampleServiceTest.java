@@ -8,6 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,25 +16,32 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lifecycle.examples.ExampleProcess.HttpResponse;
 
-/** The users API and the service's other endpoints, over HTTP, on the embedded H2 database. One JVM for the class. */
+/**
+ * The users API and the service's other endpoints, over HTTP, on the embedded H2 database. One JVM for the class.
+ * {@link NettyExampleServiceTest} runs the same tests against the Netty variant.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExampleServiceTest {
 
-    private static final ObjectMapper mapper = new ObjectMapper();
+    static final ObjectMapper mapper = new ObjectMapper();
 
-    @TempDir
-    static Path dataDirectory;
+    ExampleProcess service;
 
-    private static ExampleProcess service;
+    /** The class to run from the jar; {@code null} runs the jar's own main class, {@link ExampleService}. */
+    Class<?> mainClass() {
+        return null;
+    }
 
     @BeforeAll
-    static void startService() {
-        service = ExampleProcess.start("api-h2", Map.of("DATA_DIR", dataDirectory.toString(),
-                                                        "INSTANCE_ID", "replica-a"));
+    void startService(@TempDir Path dataDirectory) {
+        String name = mainClass() == null ? "api-h2" : "api-h2-" + mainClass().getSimpleName();
+        service = ExampleProcess.start(mainClass(), name, Map.of("DATA_DIR", dataDirectory.toString(),
+                                                                 "INSTANCE_ID", "replica-a"));
         service.awaitReady();
     }
 
     @AfterAll
-    static void stopService() {
+    void stopService() {
         if (service != null) {
             service.close();
         }
@@ -83,7 +91,7 @@ class ExampleServiceTest {
         assertThat(next.get("users").get(0).get("id").asLong()).isGreaterThan(secondId);
 
         JsonNode defaultPage = mapper.readTree(service.get("/users").body());
-        assertThat(defaultPage.get("users").size()).isBetween(3, UsersServlet.DEFAULT_LIMIT);
+        assertThat(defaultPage.get("users").size()).isBetween(3, UsersApi.DEFAULT_LIMIT);
     }
 
     @Test
@@ -99,6 +107,13 @@ class ExampleServiceTest {
         assertError(service.get("/users?limit=501"), 400, "limit: '501' (expected: 1 to 500)");
         assertError(service.get("/users?limit=ten"), 400, "limit: 'ten' (expected: 1 to 500)");
         assertError(service.get("/users?after=-1"), 400, "after: '-1' (expected: a user id >= 0)");
+    }
+
+    @Test
+    void bodyLargerThanTheLimitGets400() throws Exception {
+        String name = "x".repeat(UsersApi.MAX_BODY_BYTES);
+
+        assertError(service.post("/users", "{\"name\": \"" + name + "\"}"), 400, "body larger than 16384 bytes");
     }
 
     @Test
@@ -153,11 +168,11 @@ class ExampleServiceTest {
         for (HttpResponse response : new HttpResponse[] {service.get("/users"), service.get("/users/0"),
                                                          service.get(ServiceConfig.READY_PATH),
                                                          service.get("/metrics"), service.get("/nowhere")}) {
-            assertThat(response.header(InstanceHeaderFilter.HEADER)).isEqualTo("replica-a");
+            assertThat(response.header(ServiceConfig.INSTANCE_HEADER)).isEqualTo("replica-a");
         }
     }
 
-    private static void assertError(HttpResponse response, int status, String message) throws Exception {
+    static void assertError(HttpResponse response, int status, String message) throws Exception {
         assertThat(response.status()).as(response.body()).isEqualTo(status);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         assertThat(mapper.readTree(response.body()).get("error").asText()).isEqualTo(message);

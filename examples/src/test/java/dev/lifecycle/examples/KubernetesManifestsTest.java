@@ -138,7 +138,7 @@ class KubernetesManifestsTest {
         Map<String, Object> job = kind("Job");
         Map<String, Object> jobSpec = map(job.get("spec"));
         Map<String, Object> container = map(list(podSpec(job).get("containers")).get(0));
-        assertThat(container.get("args")).isEqualTo(List.of(ExampleService.MIGRATE_ONLY));
+        assertThat(container.get("args")).isEqualTo(List.of(Service.MIGRATE_ONLY));
         assertThat(container.get("image")).isEqualTo(appContainer().get("image"));
         assertThat(podSpec(job).get("restartPolicy")).isIn("Never", "OnFailure");
         assertThat(Duration.ofSeconds((Integer) jobSpec.get("activeDeadlineSeconds")))
