@@ -113,11 +113,12 @@ class SoakTest {
                    .until(() -> status(base.resolve("/health/ready")) == 200);
 
             Timeline timeline = new Timeline();
-            load = new LoadGenerator(new InetSocketAddress("127.0.0.1", port), RATE, CONNECTIONS,
-                                     Duration.ofSeconds(2), Duration.ofSeconds(10), RequestMix.exampleService(),
-                                     "X-Instance", timeline);
+            LoadGenerator generator = new LoadGenerator(new InetSocketAddress("127.0.0.1", port), RATE, CONNECTIONS,
+                                                        Duration.ofSeconds(2), Duration.ofSeconds(10),
+                                                        RequestMix.exampleService(), "X-Instance", timeline);
             long loadStart = System.nanoTime();
-            load.start();
+            generator.start();
+            load = generator;
 
             List<Sample> samples = new CopyOnWriteArrayList<>();
             AtomicReference<Throwable> samplingFailure = new AtomicReference<>();
