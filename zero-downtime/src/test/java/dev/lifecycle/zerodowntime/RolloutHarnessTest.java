@@ -6,6 +6,7 @@ import dev.lifecycle.testing.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The proof: two rollouts of the example service (the second applying a schema migration in-process while the old
- * replicas serve) behind HAProxy, under load, once with the library's protections and once without.
+ * replicas serve) behind HAProxy, under load, once with the library's protections and once without; and one rollout of
+ * the example service on Netty (lifecycle-netty) with the protections.
  */
 class RolloutHarnessTest {
 
@@ -23,6 +25,10 @@ class RolloutHarnessTest {
     private static final Path OUTPUT = Path.of(System.getProperty("harness.output", "target/zero-downtime"));
     private static final Duration LAG = Duration.ofSeconds(1);
     private static final Duration GRACE = Duration.ofSeconds(10);
+    /** What follows the JVM options: the Undertow example is the jar's main class, the Netty one is named. */
+    private static final List<String> UNDERTOW = List.of("-jar", EXAMPLES_JAR.toString());
+    private static final List<String> NETTY =
+            List.of("-cp", EXAMPLES_JAR.toString(), "dev.lifecycle.examples.NettyExampleService");
 
     private static PostgresServer postgres;
 
@@ -41,7 +47,7 @@ class RolloutHarnessTest {
 
     @Test
     void rollingUpdatesWithPreStopDelayAndDrainLoseNoRequest() throws Exception {
-        RolloutReport report = harness("positive", "2s", "5s").run();
+        RolloutReport report = harness("positive", UNDERTOW, "2s", "5s").run();
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
@@ -71,7 +77,7 @@ class RolloutHarnessTest {
 
     @Test
     void negativeControlWithoutPreStopDelayAndDrainShowsFailedRequests() throws Exception {
-        RolloutReport report = harness("negative", "0", "0").run();
+        RolloutReport report = harness("negative", UNDERTOW, "0", "0").run();
         System.out.println(report.summaryTable());
 
         assertThat(report.failures())
@@ -86,15 +92,58 @@ class RolloutHarnessTest {
         assertThat(report.requestLog()).exists();
     }
 
-    private static RolloutHarness harness(String name, String preStopDelay, String drainTimeout) throws Exception {
+    @Test
+    void rollingUpdateOfNettyReplicasWithPreStopDelayAndDrainLosesNoRequest() throws Exception {
+        // One rollout (every replica replaced once) keeps the module's run time bounded; the schema stays put.
+        RolloutReport report = harnessBuilder("netty", NETTY, "2s", "5s")
+                .revisions(List.of(Map.of(), Map.of()))
+                .build()
+                .run();
+        System.out.println(report.summaryTable());
+
+        assertThat(report.violations()).isEmpty();
+        assertThat(report.failures()).isZero();
+        assertThat(report.completed()).isGreaterThanOrEqualTo((long) Math.ceil(0.98 * report.scheduled()));
+        assertThat(report.replicas()).hasSize(6).allSatisfy(replica -> {
+            assertThat(replica.requests()).as("requests served by %s", replica.id()).isPositive();
+            assertThat(replica.servedBeforeReady()).as("requests %s served before ready", replica.id()).isZero();
+        });
+        List<RolloutReport.ReplicaSummary> terminated =
+                report.replicas().stream().filter(RolloutReport.ReplicaSummary::terminated).toList();
+        assertThat(terminated).hasSize(3).allSatisfy(replica -> {
+            assertThat(replica.servedInLagWindow()).as("requests %s served between SIGTERM and removal", replica.id())
+                    .isPositive();
+            assertThat(replica.killed()).as("%s SIGKILLed", replica.id()).isFalse();
+            assertThat(replica.exitedAt() - replica.sigtermAt()).as("%s exit after SIGTERM (ms)", replica.id())
+                    .isLessThan(GRACE.toMillis());
+        });
+        assertThat(terminated.stream().mapToLong(RolloutReport.ReplicaSummary::inFlightAtSigterm).sum())
+                .as("requests in flight at a SIGTERM").isPositive();
+        assertThat(Files.readString(OUTPUT.resolve("netty").resolve("replicas").resolve("r1-4.log")))
+                .as("the replicas ran the Netty variant").contains("NettyExampleService");
+    }
+
+    private static RolloutHarness harness(String name, List<String> mainArguments, String preStopDelay,
+                                          String drainTimeout) throws Exception {
+        return harnessBuilder(name, mainArguments, preStopDelay, drainTimeout)
+                // First deployment and first rollout at schema version 1; the second rollout brings version 2, whose
+                // first replica migrates in-process while the replicas of version 1 keep serving.
+                .revisions(List.of(Map.of("DB_SCHEMA_TARGET", "1"), Map.of("DB_SCHEMA_TARGET", "1"), Map.of()))
+                .build();
+    }
+
+    private static RolloutHarnessBuilder harnessBuilder(String name, List<String> mainArguments, String preStopDelay,
+                                                        String drainTimeout) throws Exception {
         assertThat(Path.of(Haproxy.defaultBinary())).as("HAProxy (scripts/test installs it)").isExecutable();
         postgres.createDatabase(name);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx128m", "-Xss512k", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-Xshare:auto"));
+        command.addAll(mainArguments);
         return RolloutHarness.builder()
                 .name(name + " (LIFECYCLE_PRESTOP_DELAY=" + preStopDelay + ", LIFECYCLE_DRAIN_TIMEOUT="
                         + drainTimeout + ")")
-                .command(List.of(java, "-Xmx128m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                        "-XX:CICompilerCount=1", "-Xshare:auto", "-jar", EXAMPLES_JAR.toString()))
+                .command(command)
                 .listenPattern(Pattern.compile("Listening on http://127\\.0\\.0\\.1:(\\d+)"))
                 .readyFileVariable("LIFECYCLE_READY_FILE")
                 .readinessPath("/health/ready")
@@ -105,17 +154,13 @@ class RolloutHarnessTest {
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", drainTimeout)
                 .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
-                // First deployment and first rollout at schema version 1; the second rollout brings version 2, whose
-                // first replica migrates in-process while the replicas of version 1 keep serving.
                 .environment("DB_SCHEMA_TARGET", null)
-                .revisions(List.of(Map.of("DB_SCHEMA_TARGET", "1"), Map.of("DB_SCHEMA_TARGET", "1"), Map.of()))
                 .replicas(3)
                 .rate(150)
                 .connections(32)
                 .endpointLag(LAG)
                 .terminationGracePeriod(GRACE)
                 .minReady(Duration.ofSeconds(1))
-                .workDirectory(OUTPUT.resolve(name))
-                .build();
+                .workDirectory(OUTPUT.resolve(name));
     }
 }
