@@ -26,8 +26,8 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <h2>Pipelining</h2>
  * HTTP/1.1 answers requests in the order they arrived, so the handler keeps the requests not yet answered in a FIFO,
- * {@link #pending}: an {@link InflightRequest} for a request handed to the application, or a {@link Local} for one it
- * answers itself (a probe, a refusal). An outgoing {@code LastHttpContent} ends the response of the head request,
+ * {@link #pending}: an {@link InflightRequest} for a request handed to the application ({@link #UNTRACKED} for one to
+ * an excluded path), or a {@link Local} for one it answers itself (a probe, a refusal). An outgoing {@code LastHttpContent} ends the response of the head request,
  * which exits when that write completes. A local answer is written as soon as it reaches the head, so the head is
  * always a request of the application, or the FIFO is empty; a local answer never overtakes an application's one.
  *
@@ -44,6 +44,12 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     /** A request answered by this handler: a probe, or a refusal when {@code probe} is {@code null}. */
     private record Local(Probe probe, HttpMethod method, HttpVersion version, boolean keepAlive) {
     }
+
+    /**
+     * The place in {@link #pending} of a request to an excluded path, passed on uncounted: the tracker's no-op
+     * request, whose {@code exit()} and {@code markLongLived} do nothing, so that its response ends it like any other.
+     */
+    private static final InflightRequest UNTRACKED = InflightRequest.REFUSED;
 
     private final NettyLifecycle owner;
     private final Lifecycle lifecycle;
@@ -142,6 +148,11 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         Probe probe = owner.responses.probeFor(request.uri());
         if (probe != null) {
             answerLocally(request, probe);
+            return;
+        }
+        if (owner.excludedPaths.matches(request.uri())) {
+            pending.add(UNTRACKED);
+            ctx.fireChannelRead(request);
             return;
         }
         InflightRequest admitted = tracker.tryEnter(request.method().name(), request.uri());

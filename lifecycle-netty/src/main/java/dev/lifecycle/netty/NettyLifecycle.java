@@ -48,6 +48,8 @@ import io.netty.util.concurrent.EventExecutorGroup;
  *     {@link dev.lifecycle.core.Health#toJson}; probes are never counted nor refused;</li>
  * <li>answers {@code 503} with {@code Retry-After} to requests that are not admitted (while starting, and after
  *     admission closed, with {@code Connection: close});</li>
+ * <li>passes requests to {@linkplain NettyLifecycleBuilder#excludePaths excluded paths} (a metrics endpoint) to the
+ *     application uncounted and never refuses them;</li>
  * <li>while draining, adds {@code Connection: close} to the last response of the connection and closes it once that
  *     response is written; idle keep-alive connections are closed when admission closes.</li>
  * </ul>
@@ -64,6 +66,7 @@ public final class NettyLifecycle {
     final Lifecycle lifecycle;
     final InflightTracker tracker;
     final LocalResponses responses;
+    final ExcludedPaths excludedPaths;
     final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
     private final Duration eventLoopShutdownTimeout;
 
@@ -72,6 +75,7 @@ public final class NettyLifecycle {
         tracker = lifecycle.tracker();
         responses = new LocalResponses(lifecycle, config.livenessPath, config.readinessPath, config.startupPath,
                                        config.showDetails);
+        excludedPaths = ExcludedPaths.of(config.excludePaths);
         eventLoopShutdownTimeout = config.eventLoopShutdownTimeout;
         tracker.onClose(this::closeIdleConnections);
     }

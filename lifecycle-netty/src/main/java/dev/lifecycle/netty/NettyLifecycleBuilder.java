@@ -3,6 +3,8 @@ package dev.lifecycle.netty;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.internal.Durations;
@@ -18,6 +20,7 @@ public final class NettyLifecycleBuilder {
     String readinessPath = "/health/ready";
     String startupPath = "/health/started";
     boolean showDetails;
+    List<String> excludePaths = List.of();
     Duration eventLoopShutdownTimeout = Duration.ofSeconds(3);
 
     NettyLifecycleBuilder(Lifecycle lifecycle) {
@@ -60,6 +63,29 @@ public final class NettyLifecycleBuilder {
      */
     public NettyLifecycleBuilder showDetails(boolean showDetails) {
         this.showDetails = showDetails;
+        return this;
+    }
+
+    /**
+     * The paths passed to the application without being counted in flight nor ever refused, such as a metrics
+     * endpoint that must answer while the service starts and drains. Replaces the previous value. Each is exact, like
+     * {@code /metrics}, or a prefix ending in {@code /*}, like {@code /static/*}, which also matches {@code /static}.
+     * They are matched against the path of the request target as received, without its query (not decoded nor
+     * normalised): exclude only what may safely bypass the lifecycle. An excluded request still keeps its place among
+     * the connection's pipelined requests, and while draining its response gets {@code Connection: close} like any
+     * other. The probes are never counted nor refused anyway. The default is none.
+     *
+     * @throws NullPointerException if {@code paths} or one of them is {@code null}
+     * @throws IllegalArgumentException if a path does not start with {@code '/'}, holds a space, a query or a
+     *     fragment, or has a {@code '*'} anywhere but in a trailing {@code /*}
+     */
+    public NettyLifecycleBuilder excludePaths(String... paths) {
+        requireNonNull(paths, "paths cannot be null");
+        List<String> patterns = new ArrayList<>(paths.length);
+        for (String path : paths) {
+            patterns.add(ExcludedPaths.requirePattern(path));
+        }
+        excludePaths = List.copyOf(patterns);
         return this;
     }
 
