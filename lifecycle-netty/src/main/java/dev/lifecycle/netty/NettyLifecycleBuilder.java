@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.internal.Durations;
@@ -21,6 +22,8 @@ public final class NettyLifecycleBuilder {
     String startupPath = "/health/started";
     boolean showDetails;
     List<String> excludePaths = List.of();
+    /** {@code null}: the instance's own. */
+    Executor probeExecutor;
     Duration eventLoopShutdownTimeout = Duration.ofSeconds(3);
 
     NettyLifecycleBuilder(Lifecycle lifecycle) {
@@ -86,6 +89,22 @@ public final class NettyLifecycleBuilder {
             patterns.add(ExcludedPaths.requirePattern(path));
         }
         excludePaths = List.copyOf(patterns);
+        return this;
+    }
+
+    /**
+     * Where the probes' health checks run: off the event loops, since a check may block (a liveness check waiting for
+     * a pool connection). Meanwhile the probe's connection reads nothing more, so that HTTP/1.1 answers stay in order;
+     * other connections are served as usual. An executor that rejects a probe gets it answered on the event loop.
+     * The instance never shuts this executor down. The default is the instance's own executor, created by
+     * {@link #build()}: up to {@value NettyLifecycle#PROBE_THREADS} daemon threads named {@code lifecycle-probe-N},
+     * started on demand and ended after 60 seconds idle, further probes waiting in its queue; the stop action of
+     * {@link NettyLifecycle#stopOnShutdown} shuts it down.
+     *
+     * @throws NullPointerException if {@code probeExecutor} is {@code null}
+     */
+    public NettyLifecycleBuilder probeExecutor(Executor probeExecutor) {
+        this.probeExecutor = requireNonNull(probeExecutor, "probeExecutor cannot be null");
         return this;
     }
 

@@ -82,6 +82,13 @@ class NettyLifecycleBuilderTest {
     }
 
     @Test
+    void probeExecutorCannotBeNull() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).probeExecutor(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("probeExecutor cannot be null");
+    }
+
+    @Test
     void eventLoopShutdownTimeoutCannotBeNegative() {
         assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).eventLoopShutdownTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
