@@ -28,9 +28,10 @@ import io.netty.util.concurrent.EventExecutorGroup;
  * {@code java -cp examples/target/examples.jar dev.lifecycle.examples.NettyExampleService}.
  *
  * <p>Each connection's pipeline: {@code HttpServerCodec}; {@link InstanceHeaderHandler}, so that probes and refusals
- * carry {@code X-Instance} too; the lifecycle's handler, which answers the probes and refuses what is not admitted;
- * an {@code HttpObjectAggregator}; and the API ({@link NettyApiHandler}), which runs its JDBC calls on a
- * {@code database} executor so that they never block an event loop.
+ * carry {@code X-Instance} too; the lifecycle's handler, which answers the probes (their database check runs on the
+ * lifecycle's probe threads, never on an event loop) and refuses what is not admitted; an
+ * {@code HttpObjectAggregator}; and the API ({@link NettyApiHandler}), which runs its JDBC calls on a {@code database}
+ * executor so that they never block an event loop.
  *
  * <p>As on Undertow, {@code /metrics} is an excluded path: never counted in flight nor refused, so that it answers
  * while the migrations run and during the drain.

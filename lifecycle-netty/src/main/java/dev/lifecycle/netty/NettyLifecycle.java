@@ -78,9 +78,9 @@ public final class NettyLifecycle {
     final LocalResponses responses;
     final ExcludedPaths excludedPaths;
     final Executor probeExecutor;
+    final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
     /** The default probe executor, shut down by the stop action; {@code null} when the user gave one. */
     private final ExecutorService ownProbeExecutor;
-    final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
     private final Duration eventLoopShutdownTimeout;
 
     NettyLifecycle(NettyLifecycleBuilder config) {
@@ -130,8 +130,8 @@ public final class NettyLifecycle {
      * {@code serverChannel} (no new connections) and the connections still open, then shuts {@code groups} down
      * gracefully (no quiet period, the {@linkplain NettyLifecycleBuilder#eventLoopShutdownTimeout event loop shutdown
      * timeout}) and waits until they have terminated. One action, so that it counts once in the shutdown budget the
-     * lifecycle checks against the termination grace period. It ends with the default
-     * {@linkplain NettyLifecycleBuilder#probeExecutor probe executor}, if used. Stop actions run in reverse order of
+     * lifecycle checks against the termination grace period. Last, it shuts the default
+     * {@linkplain NettyLifecycleBuilder#probeExecutor probe executor} down, if in use. Stop actions run in reverse order of
      * registration: call this after registering what must stop after the server (a connection pool).
      *
      * @param serverChannel the channel returned by {@code ServerBootstrap.bind}

@@ -94,12 +94,12 @@ public final class NettyLifecycleBuilder {
 
     /**
      * Where the probes' health checks run: off the event loops, since a check may block (a liveness check waiting for
-     * a pool connection). Meanwhile the probe's connection reads nothing more, so that HTTP/1.1 answers stay in order;
-     * other connections are served as usual. An executor that rejects a probe gets it answered on the event loop.
-     * The instance never shuts this executor down. The default is the instance's own executor, created by
-     * {@link #build()}: up to {@value NettyLifecycle#PROBE_THREADS} daemon threads named {@code lifecycle-probe-N},
-     * started on demand and ended after 60 seconds idle, further probes waiting in its queue; the stop action of
-     * {@link NettyLifecycle#stopOnShutdown} shuts it down.
+     * a pool connection). Meanwhile the probe's connection holds the requests pipelined behind it, so that HTTP/1.1
+     * answers stay in order; other connections are served as usual. A probe the executor rejects is answered on the
+     * event loop. The instance never shuts this executor down. The default is the instance's own executor, created by
+     * {@link #build()}: up to 4 daemon threads named {@code lifecycle-probe-N}, started on demand and ended after 60
+     * seconds idle, further probes waiting in its queue; the stop action of {@link NettyLifecycle#stopOnShutdown}
+     * shuts it down (if that action is never registered, its idle threads end by themselves).
      *
      * @throws NullPointerException if {@code probeExecutor} is {@code null}
      */
