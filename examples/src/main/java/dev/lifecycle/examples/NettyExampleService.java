@@ -28,12 +28,13 @@ import io.netty.util.concurrent.EventExecutorGroup;
  * {@code java -cp examples/target/examples.jar dev.lifecycle.examples.NettyExampleService}.
  *
  * <p>Each connection's pipeline: {@code HttpServerCodec}; {@link InstanceHeaderHandler}, so that probes and refusals
- * carry {@code X-Instance} too; the lifecycle's handler, which answers the probes and refuses what is not admitted;
- * an {@code HttpObjectAggregator}; and the API ({@link NettyApiHandler}), which runs its JDBC calls on a
- * {@code database} executor so that they never block an event loop.
+ * carry {@code X-Instance} too; the lifecycle's handler, which answers the probes (their database check runs on the
+ * lifecycle's probe threads, never on an event loop) and refuses what is not admitted; an
+ * {@code HttpObjectAggregator}; and the API ({@link NettyApiHandler}), which runs its JDBC calls on a {@code database}
+ * executor so that they never block an event loop.
  *
- * <p>Unlike on Undertow, {@code /metrics} is an ordinary request here: counted in flight, and answered {@code 503}
- * before the service is ready and once admission has closed (lifecycle-netty exempts only the probes).
+ * <p>As on Undertow, {@code /metrics} is an excluded path: never counted in flight nor refused, so that it answers
+ * while the migrations run and during the drain.
  */
 public final class NettyExampleService {
 
@@ -56,7 +57,7 @@ public final class NettyExampleService {
 
     private static InetSocketAddress open(ServiceConfig config, Lifecycle lifecycle, UsersApi users,
                                           PrometheusMeterRegistry registry) throws InterruptedException {
-        NettyLifecycle netty = NettyLifecycle.of(lifecycle);
+        NettyLifecycle netty = NettyLifecycle.builder(lifecycle).excludePaths(ServiceConfig.METRICS_PATH).build();
         ChannelHandler instanceHeader = new InstanceHeaderHandler(config.instanceId());
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());

@@ -67,6 +67,7 @@ class NettyExampleServiceLifecycleTest {
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.header("Retry-After")).isEqualTo("1");
             assertThat(refused.header(ServiceConfig.INSTANCE_HEADER)).isEqualTo("replica-n");
+            assertThat(service.get(ServiceConfig.METRICS_PATH).status()).as("excluded").isEqualTo(200);
             assertThat(readyFile).doesNotExist();
 
             service.awaitReady();
@@ -98,6 +99,9 @@ class NettyExampleServiceLifecycleTest {
             // Admission closes after the delay: new requests are refused while the admitted one is still running.
             await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(IOException.class)
                    .until(() -> service.get("/users").status() == 503);
+            HttpResponse metrics = service.get(ServiceConfig.METRICS_PATH);
+            assertThat(metrics.status()).isEqualTo(200);
+            assertThat(metrics.body()).contains("lifecycle_requests_inflight 1.0");
             assertThat(inFlight).isNotDone();
             HttpResponse completed = inFlight.get(30, TimeUnit.SECONDS);
             assertThat(completed.status()).isEqualTo(200);

@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -27,10 +26,23 @@ import io.netty.util.ReferenceCountUtil;
  *
  * <h2>Pipelining</h2>
  * HTTP/1.1 answers requests in the order they arrived, so the handler keeps the requests not yet answered in a FIFO,
- * {@link #pending}: an {@link InflightRequest} for a request handed to the application, or a {@link Local} for one it
- * answers itself (a probe, a refusal, a request Netty could not decode). An outgoing {@code LastHttpContent} ends the response of the head request,
- * which exits when that write completes. A local answer is written as soon as it reaches the head, so the head is
- * always a request of the application, or the FIFO is empty; a local answer never overtakes an application's one.
+ * {@link #pending}: an {@link InflightRequest} for a request handed to the application ({@link #UNTRACKED} for one to
+ * an excluded path), or a {@link Local} for one it answers itself (a probe, a {@code 405}, a refusal, a request Netty
+ * could not decode). An outgoing {@code LastHttpContent} ends the response of the head request, which exits when that
+ * write completes. A local answer is written as soon as it is at the head and ready, so the head is always a request
+ * of the application, a probe whose answer is being computed, or the FIFO is empty; a local answer never overtakes an
+ * application's one.
+ *
+ * <h2>Probes off the event loop</h2>
+ * A probe runs health checks, which may block (a liveness check waiting for a pool connection), so its answer is
+ * computed on the probe executor, then handed back to the event loop, which writes it once it reaches the head of
+ * {@link #pending}. Until then the connection is <em>held</em>: the messages read meanwhile are queued in
+ * {@link #held} rather than passed on, since a request handed to the application now could be answered before the
+ * probe, and reading stops ({@code autoRead} off) once one is queued, so that the queue stays short. The probe's own
+ * content is dropped at once instead, so that a connection carrying nothing more keeps reading and its close is seen
+ * while the checks run. Once the probe's answer is written, the held messages are replayed in order through the usual
+ * path (one of them may be a probe that holds the connection again, the rest then stays queued behind it), and
+ * reading resumes. An answer computed for a connection that has gone is released.
  *
  * <h2>Closing</h2>
  * {@code Connection: close} goes on the last response the connection will carry: while draining, on a response with
@@ -38,22 +50,44 @@ import io.netty.util.ReferenceCountUtil;
  * never processed). A connection with nothing pending is closed when admission closes, and when a response begun
  * before the drain (so without {@code Connection: close}) completes after admission closed.
  *
- * <p>Everything but {@link #closeIfIdle()} and {@link #close()} runs on the channel's event loop: no locks.
+ * <p>Everything but {@link #closeIfIdle()}, {@link #close()} and {@link #evaluate} (on the probe executor) runs on the
+ * channel's event loop: no locks.
  */
 final class LifecycleHandler extends ChannelDuplexHandler {
 
     /**
-     * A request answered by this handler: a request Netty could not decode when {@code badRequest} is set, else a
-     * probe, or a refusal when {@code probe} is {@code null}.
+     * The place in {@link #pending} of a request to an excluded path, passed on uncounted: the tracker's no-op
+     * request, whose {@code exit()} and {@code markLongLived} do nothing, so that its response ends it like any other.
      */
-    private record Local(HttpResponseStatus badRequest, Probe probe, HttpMethod method, HttpVersion version,
-                         boolean keepAlive) {
+    private static final InflightRequest UNTRACKED = InflightRequest.REFUSED;
+
+    /**
+     * A request answered by this handler: a probe, a {@code 405} to a probe, or a refusal. Its response is
+     * {@code null} while a probe's answer is being computed, and once written.
+     */
+    private static final class Local {
+        final boolean keepAlive;
+        FullHttpResponse response;
+
+        Local(boolean keepAlive, FullHttpResponse response) {
+            this.keepAlive = keepAlive;
+            this.response = response;
+        }
+
+        void release() {
+            if (response != null) {
+                response.release();
+                response = null;
+            }
+        }
     }
 
     private final NettyLifecycle owner;
     private final Lifecycle lifecycle;
     private final InflightTracker tracker;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
+    /** Messages read while the connection is held, in order. */
+    private final ArrayDeque<Object> held = new ArrayDeque<>(2);
 
     private ChannelHandlerContext ctx;
     /** Responses written in full whose write has not completed yet. */
@@ -69,8 +103,13 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     /** After {@code 101 Switching Protocols}: no longer HTTP/1.1, everything passes through. */
     private boolean upgraded;
     private InflightRequest upgradedRequest;
-    /** The channel has closed or the handler was removed: every request was exited. */
-    private boolean released;
+    /** The probe whose answer is being computed or waits to be written: the connection is held until it is written. */
+    private Local holding;
+    /**
+     * The channel has closed or the handler was removed: every request was exited. Volatile only so that a probe
+     * still queued on the probe executor skips its checks.
+     */
+    private volatile boolean released;
 
     LifecycleHandler(NettyLifecycle owner) {
         this.owner = owner;
@@ -117,9 +156,19 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         for (Object entry : pending) {
             if (entry instanceof InflightRequest) {
                 ((InflightRequest) entry).exit();
+            } else {
+                ((Local) entry).release();
             }
         }
         pending.clear();
+        holding = null;
+        if (!held.isEmpty()) {
+            for (Object msg; (msg = held.poll()) != null; ) {
+                ReferenceCountUtil.release(msg);
+            }
+            // Only matters when the handler is removed from a live channel.
+            ctx.channel().config().setAutoRead(true);
+        }
         if (upgradedRequest != null) {
             upgradedRequest.exit();
         }
@@ -127,6 +176,17 @@ final class LifecycleHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (held.isEmpty() && (holding == null || discardingContent && msg instanceof HttpContent)) {
+            read(msg);
+        } else {
+            if (held.isEmpty()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+            held.add(msg);
+        }
+    }
+
+    private void read(Object msg) {
         if (upgraded) {
             ctx.fireChannelRead(msg);
         } else if (msg instanceof HttpRequest) {
@@ -148,31 +208,133 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             // A header or line too long, a malformed request: Netty's decoder now drops whatever else the connection
             // sends. Answer it here, as servlet containers do, never as a probe nor through the application, and close.
             closing = true;
-            answerLocally(request, LocalResponses.statusFor(request.decoderResult().cause()), null);
+            FullHttpResponse response =
+                    owner.responses.badRequest(LocalResponses.statusFor(request.decoderResult().cause()));
+            Local local = new Local(false, response);
+            discard(request);
+            queue(local);
             return;
         }
-        Probe probe = owner.responses.probeFor(request.uri());
+        String uri = request.uri();
+        Probe probe = owner.responses.probeFor(uri);
         if (probe != null) {
-            answerLocally(request, null, probe);
+            answerProbe(request, probe);
             return;
         }
-        InflightRequest admitted = tracker.tryEnter(request.method().name(), request.uri());
+        if (owner.excludedPaths.matches(uri)) {
+            pending.add(UNTRACKED);
+            ctx.fireChannelRead(request);
+            return;
+        }
+        InflightRequest admitted = tracker.tryEnter(request.method().name(), uri);
         if (!admitted.admitted()) {
             // After admission closed this pod is going away: refuse, and close once the refusal is written.
             closing = tracker.isClosed();
-            answerLocally(request, null, null);
+            answerLocally(request, owner.responses.refusal(request.protocolVersion()));
             return;
         }
         pending.add(admitted);
         ctx.fireChannelRead(request);
     }
 
-    private void answerLocally(HttpRequest request, HttpResponseStatus badRequest, Probe probe) {
-        // A client that expects 100-continue may never send the body we would have to skip: close after answering.
-        boolean keepAlive = badRequest == null && HttpUtil.isKeepAlive(request)
-                            && !HttpUtil.is100ContinueExpected(request);
-        Local local = new Local(badRequest, probe, request.method(), request.protocolVersion(), keepAlive);
+    private void answerProbe(HttpRequest request, Probe probe) {
+        HttpMethod method = request.method();
+        HttpVersion version = request.protocolVersion();
+        if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+            answerLocally(request, owner.responses.probe(probe, method, version)); // a 405: no check runs
+            return;
+        }
+        Local local = new Local(isKeepAlive(request), null);
         discard(request);
+        try {
+            owner.probeExecutor.execute(() -> evaluate(local, probe, method, version));
+        } catch (RejectedExecutionException e) {
+            // Better late on the event loop than never.
+            local.response = owner.responses.probe(probe, method, version);
+            queue(local);
+            return;
+        }
+        pending.add(local);
+        holding = local;
+    }
+
+    /** Runs on the probe executor. */
+    private void evaluate(Local local, Probe probe, HttpMethod method, HttpVersion version) {
+        if (released) {
+            return;
+        }
+        FullHttpResponse response;
+        try {
+            response = owner.responses.probe(probe, method, version);
+        } catch (Throwable e) {
+            // Checks' exceptions are caught by the lifecycle: this is unexpected (an Error). As on the event loop,
+            // it goes down the pipeline; the connection, whose probe will never be answered, is closed.
+            onEventLoop(() -> {
+                if (!released) {
+                    ctx.fireExceptionCaught(e);
+                    ctx.close();
+                }
+            });
+            return;
+        }
+        if (!onEventLoop(() -> probeAnswered(local, response))) {
+            response.release();
+        }
+    }
+
+    private void probeAnswered(Local local, FullHttpResponse response) {
+        if (released) {
+            response.release();
+            return;
+        }
+        local.response = response;
+        writeReadyLocals();
+    }
+
+    /** Replays the held messages, in order, until one of them holds the connection again; then reads again. */
+    private void resume() {
+        if (released || holding != null || !ctx.channel().isActive()) {
+            return; // holding again already, or closing: release() comes next
+        }
+        boolean replayed = false;
+        for (Object msg; holding == null && (msg = held.poll()) != null; ) {
+            read(msg);
+            replayed = true;
+        }
+        if (released) {
+            return;
+        }
+        if (replayed) {
+            ctx.fireChannelReadComplete();
+        }
+        ctx.channel().config().setAutoRead(held.isEmpty());
+        if (tracker.isClosed() && isIdle()) {
+            ctx.close();
+        }
+    }
+
+    private boolean onEventLoop(Runnable task) {
+        try {
+            ctx.executor().execute(task);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false; // the event loop is shutting down: it closes its channels itself
+        }
+    }
+
+    private void answerLocally(HttpRequest request, FullHttpResponse response) {
+        Local local = new Local(isKeepAlive(request), response);
+        discard(request);
+        queue(local);
+    }
+
+    private static boolean isKeepAlive(HttpRequest request) {
+        // A client that expects 100-continue may never send the body we would have to skip: close after answering.
+        return HttpUtil.isKeepAlive(request) && !HttpUtil.is100ContinueExpected(request);
+    }
+
+    /** Writes a ready local answer now if nothing is ahead of it, else queues it. */
+    private void queue(Local local) {
         if (pending.isEmpty()) {
             writeLocal(local);
             ctx.flush();
@@ -241,21 +403,25 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         ChannelPromise written = promise.unvoid();
         written.addListener(future -> responseWritten(request, close));
         ctx.write(last, written);
-        if (pending.peek() instanceof Local) {
-            while (pending.peek() instanceof Local) {
-                writeLocal((Local) pending.poll());
-            }
+        writeReadyLocals();
+    }
+
+    /** Writes the local answers at the head of {@link #pending} that are ready. */
+    private void writeReadyLocals() {
+        boolean wrote = false;
+        while (pending.peek() instanceof Local && ((Local) pending.peek()).response != null) {
+            writeLocal((Local) pending.poll());
+            wrote = true;
+        }
+        if (wrote) {
             ctx.flush();
         }
     }
 
     private void writeLocal(Local local) {
-        FullHttpResponse response = local.badRequest() != null
-                                    ? owner.responses.badRequest(local.badRequest())
-                                    : local.probe() == null
-                                    ? owner.responses.refusal(local.version())
-                                    : owner.responses.probe(local.probe(), local.method(), local.version());
-        boolean close = !local.keepAlive() || (closing || lifecycle.isDraining()) && pending.isEmpty();
+        FullHttpResponse response = local.response;
+        local.response = null;
+        boolean close = !local.keepAlive || (closing || lifecycle.isDraining()) && pending.isEmpty();
         HttpUtil.setKeepAlive(response, !close);
         if (close) {
             closing = true;
@@ -264,6 +430,11 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         ChannelPromise written = ctx.newPromise();
         written.addListener(future -> responseWritten(null, close));
         ctx.write(response, written);
+        if (local == holding) {
+            holding = null;
+            // Not from here, which may be inside a write of the application.
+            onEventLoop(this::resume);
+        }
     }
 
     private void responseWritten(InflightRequest request, boolean close) {
@@ -287,7 +458,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     private boolean isIdle() {
-        return pending.isEmpty() && unfinishedResponses == 0 && !upgraded;
+        return pending.isEmpty() && held.isEmpty() && unfinishedResponses == 0 && !upgraded;
     }
 
     /** Closes the connection if nothing is pending on it. Called, from any thread, when admission closes. */

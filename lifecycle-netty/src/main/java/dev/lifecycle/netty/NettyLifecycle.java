@@ -7,7 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,12 +50,16 @@ import io.netty.util.concurrent.EventExecutorGroup;
  *     {@code LastHttpContent} has completed, so a streamed response is counted until its last chunk is written; the
  *     connection closing (peer gone, exception, application that never answers) releases what it still counts;</li>
  * <li>answers the liveness, readiness and startup probes itself, with the JSON of
- *     {@link dev.lifecycle.core.Health#toJson}; probes are never counted nor refused;</li>
+ *     {@link dev.lifecycle.core.Health#toJson}, running their health checks on the
+ *     {@linkplain NettyLifecycleBuilder#probeExecutor probe executor}, never on the event loop; probes are never
+ *     counted nor refused;</li>
  * <li>answers {@code 503} with {@code Retry-After} to requests that are not admitted (while starting, and after
  *     admission closed, with {@code Connection: close});</li>
  * <li>answers a request that Netty could not decode (its {@code decoderResult()} failed: a header or request line too
  *     long, a malformed request) with {@code 431}, {@code 414} or {@code 400} and {@code Connection: close}, as servlet
  *     containers do: the decoder drops whatever else the connection sends, and the application never sees it;</li>
+ * <li>passes requests to {@linkplain NettyLifecycleBuilder#excludePaths excluded paths} (a metrics endpoint) to the
+ *     application uncounted and never refuses them;</li>
  * <li>while draining, adds {@code Connection: close} to the last response of the connection and closes it once that
  *     response is written; idle keep-alive connections are closed when admission closes.</li>
  * </ul>
@@ -62,12 +71,19 @@ import io.netty.util.concurrent.EventExecutorGroup;
  */
 public final class NettyLifecycle {
 
+    /** The threads of the default probe executor. */
+    static final int PROBE_THREADS = 4;
+
     private static final Logger logger = LoggerFactory.getLogger(NettyLifecycle.class);
 
     final Lifecycle lifecycle;
     final InflightTracker tracker;
     final LocalResponses responses;
+    final ExcludedPaths excludedPaths;
+    final Executor probeExecutor;
     final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
+    /** The default probe executor, shut down by the stop action; {@code null} when the user gave one. */
+    private final ExecutorService ownProbeExecutor;
     private final Duration eventLoopShutdownTimeout;
 
     NettyLifecycle(NettyLifecycleBuilder config) {
@@ -75,8 +91,23 @@ public final class NettyLifecycle {
         tracker = lifecycle.tracker();
         responses = new LocalResponses(lifecycle, config.livenessPath, config.readinessPath, config.startupPath,
                                        config.showDetails);
+        excludedPaths = ExcludedPaths.of(config.excludePaths);
+        ownProbeExecutor = config.probeExecutor == null ? newProbeExecutor() : null;
+        probeExecutor = config.probeExecutor == null ? ownProbeExecutor : config.probeExecutor;
         eventLoopShutdownTimeout = config.eventLoopShutdownTimeout;
         tracker.onClose(this::closeIdleConnections);
+    }
+
+    private static ExecutorService newProbeExecutor() {
+        AtomicInteger threads = new AtomicInteger();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(PROBE_THREADS, PROBE_THREADS, 60, TimeUnit.SECONDS,
+                                                             new LinkedBlockingQueue<>(), task -> {
+            Thread thread = new Thread(task, "lifecycle-probe-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.allowCoreThreadTimeOut(true);
+        return executor;
     }
 
     /** Returns an instance with the default settings (see {@link NettyLifecycleBuilder}). */
@@ -102,8 +133,9 @@ public final class NettyLifecycle {
      * {@code serverChannel} (no new connections) and the connections still open, then shuts {@code groups} down
      * gracefully (no quiet period, the {@linkplain NettyLifecycleBuilder#eventLoopShutdownTimeout event loop shutdown
      * timeout}) and waits until they have terminated. One action, so that it counts once in the shutdown budget the
-     * lifecycle checks against the termination grace period. Stop actions run in reverse order of registration: call
-     * this after registering what must stop after the server (a connection pool).
+     * lifecycle checks against the termination grace period. Last, it shuts the default
+     * {@linkplain NettyLifecycleBuilder#probeExecutor probe executor} down, if in use. Stop actions run in reverse order of
+     * registration: call this after registering what must stop after the server (a connection pool).
      *
      * @param serverChannel the channel returned by {@code ServerBootstrap.bind}
      * @param groups the event loop groups (boss, workers) and executor groups of the server's handlers
@@ -116,8 +148,15 @@ public final class NettyLifecycle {
         }
         List<EventExecutorGroup> toShutDown = List.of(groups);
         lifecycle.addStopAction("netty server", () -> {
-            closeServer(serverChannel);
-            shutDown(toShutDown);
+            try {
+                closeServer(serverChannel);
+                shutDown(toShutDown);
+            } finally {
+                if (ownProbeExecutor != null) {
+                    // No connection is left to answer: a check still running is interrupted.
+                    ownProbeExecutor.shutdownNow();
+                }
+            }
         });
     }
 

@@ -3,6 +3,9 @@ package dev.lifecycle.netty;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.internal.Durations;
@@ -18,6 +21,9 @@ public final class NettyLifecycleBuilder {
     String readinessPath = "/health/ready";
     String startupPath = "/health/started";
     boolean showDetails;
+    List<String> excludePaths = List.of();
+    /** {@code null}: the instance's own. */
+    Executor probeExecutor;
     Duration eventLoopShutdownTimeout = Duration.ofSeconds(3);
 
     NettyLifecycleBuilder(Lifecycle lifecycle) {
@@ -60,6 +66,45 @@ public final class NettyLifecycleBuilder {
      */
     public NettyLifecycleBuilder showDetails(boolean showDetails) {
         this.showDetails = showDetails;
+        return this;
+    }
+
+    /**
+     * The paths passed to the application without being counted in flight nor ever refused, such as a metrics
+     * endpoint that must answer while the service starts and drains. Replaces the previous value. Each is exact, like
+     * {@code /metrics}, or a prefix ending in {@code /*}, like {@code /static/*}, which also matches {@code /static}.
+     * They are matched against the path of the request target as received, without its query (not decoded nor
+     * normalised): exclude only what may safely bypass the lifecycle. An excluded request still keeps its place among
+     * the connection's pipelined requests, and while draining its response gets {@code Connection: close} like any
+     * other. The probes are never counted nor refused anyway. The default is none.
+     *
+     * @throws NullPointerException if {@code paths} or one of them is {@code null}
+     * @throws IllegalArgumentException if a path does not start with {@code '/'}, holds a space, a query or a
+     *     fragment, or has a {@code '*'} anywhere but in a trailing {@code /*}
+     */
+    public NettyLifecycleBuilder excludePaths(String... paths) {
+        requireNonNull(paths, "paths cannot be null");
+        List<String> patterns = new ArrayList<>(paths.length);
+        for (String path : paths) {
+            patterns.add(ExcludedPaths.requirePattern(path));
+        }
+        excludePaths = List.copyOf(patterns);
+        return this;
+    }
+
+    /**
+     * Where the probes' health checks run: off the event loops, since a check may block (a liveness check waiting for
+     * a pool connection). Meanwhile the probe's connection holds the requests pipelined behind it, so that HTTP/1.1
+     * answers stay in order; other connections are served as usual. A probe the executor rejects is answered on the
+     * event loop. The instance never shuts this executor down. The default is the instance's own executor, created by
+     * {@link #build()}: up to 4 daemon threads named {@code lifecycle-probe-N}, started on demand and ended after 60
+     * seconds idle, further probes waiting in its queue; the stop action of {@link NettyLifecycle#stopOnShutdown}
+     * shuts it down (if that action is never registered, its idle threads end by themselves).
+     *
+     * @throws NullPointerException if {@code probeExecutor} is {@code null}
+     */
+    public NettyLifecycleBuilder probeExecutor(Executor probeExecutor) {
+        this.probeExecutor = requireNonNull(probeExecutor, "probeExecutor cannot be null");
         return this;
     }
 

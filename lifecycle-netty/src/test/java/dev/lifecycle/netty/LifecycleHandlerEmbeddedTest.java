@@ -2,6 +2,7 @@ package dev.lifecycle.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayDeque;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -28,7 +30,10 @@ class LifecycleHandlerEmbeddedTest {
 
     private final Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
     private final InflightTracker tracker = lifecycle.tracker();
-    private final EmbeddedChannel channel = new EmbeddedChannel(NettyLifecycle.of(lifecycle).newHandler());
+    /** The probe executor: tasks run when the test says so. */
+    private final ArrayDeque<Runnable> probes = new ArrayDeque<>();
+    private final EmbeddedChannel channel = new EmbeddedChannel(
+            NettyLifecycle.builder(lifecycle).probeExecutor(probes::add).build().newHandler());
 
     @AfterEach
     void close() {
@@ -37,6 +42,91 @@ class LifecycleHandlerEmbeddedTest {
 
     private static FullHttpRequest get(String uri) {
         return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri);
+    }
+
+    private static FullHttpRequest post(String uri) {
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, uri,
+                                          Unpooled.copiedBuffer(new byte[] {'h', 'i'}));
+    }
+
+    /** Runs the oldest probe on the "executor", then its completion on the event loop. */
+    private void runProbe() {
+        probes.remove().run();
+        channel.runPendingTasks();
+    }
+
+    @Test
+    void probeHoldsTheMessagesAfterItUntilItsAnswerIsWritten() {
+        lifecycle.start();
+        FullHttpRequest upload = post("/upload");
+        channel.writeInbound(get("/health/live"), upload);
+        assertThat(channel.<Object>readInbound()).isNull();
+        assertThat(channel.<Object>readOutbound()).isNull();
+        assertThat(channel.config().isAutoRead()).isFalse();
+        assertThat(tracker.inflight()).isZero();
+
+        runProbe();
+        FullHttpResponse live = channel.readOutbound();
+        assertThat(live.status()).isEqualTo(HttpResponseStatus.OK);
+        live.release();
+        assertThat(channel.<Object>readInbound()).isSameAs(upload);
+        upload.release();
+        assertThat(tracker.inflight()).isEqualTo(1);
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void probeAnsweredBeforeTheApplicationRequestAheadOfItWaitsForItsResponse() {
+        lifecycle.start();
+        channel.writeInbound(get("/a"));
+        FullHttpRequest a = channel.readInbound();
+        a.release();
+        FullHttpRequest b = get("/b");
+        channel.writeInbound(get("/health/ready"), b);
+        runProbe();
+        assertThat(channel.<Object>readOutbound()).as("behind /a").isNull();
+        assertThat(channel.<Object>readInbound()).as("held").isNull();
+
+        channel.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.ACCEPTED));
+        FullHttpResponse first = channel.readOutbound();
+        assertThat(first.status()).isEqualTo(HttpResponseStatus.ACCEPTED);
+        first.release();
+        FullHttpResponse ready = channel.readOutbound();
+        assertThat(ready.status()).isEqualTo(HttpResponseStatus.OK);
+        ready.release();
+        channel.runPendingTasks();
+        assertThat(channel.<Object>readInbound()).isSameAs(b);
+        b.release();
+        assertThat(tracker.inflight()).isEqualTo(1);
+    }
+
+    @Test
+    void closingWhileAProbeIsComputingReleasesTheHeldMessages() {
+        lifecycle.start();
+        FullHttpRequest upload = post("/upload");
+        channel.writeInbound(get("/health/live"), upload);
+        Runnable probe = probes.remove();
+
+        channel.close();
+        assertThat(upload.refCnt()).isZero();
+        probe.run();
+        channel.runPendingTasks();
+        assertThat(channel.<Object>readOutbound()).isNull();
+        assertThat(tracker.inflight()).isZero();
+    }
+
+    @Test
+    void closingWithAProbeAnsweredBehindAnApplicationRequestExitsAndReleasesBoth() {
+        lifecycle.start();
+        channel.writeInbound(get("/a"));
+        channel.<FullHttpRequest>readInbound().release();
+        channel.writeInbound(get("/health/live"));
+        runProbe();
+        assertThat(tracker.inflight()).isEqualTo(1);
+
+        channel.close();
+        assertThat(tracker.inflight()).isZero();
+        assertThat(channel.<Object>readOutbound()).isNull();
     }
 
     @Test

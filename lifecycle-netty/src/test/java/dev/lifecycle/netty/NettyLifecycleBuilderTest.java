@@ -43,6 +43,52 @@ class NettyLifecycleBuilderTest {
     }
 
     @Test
+    void excludedPathMustStartWithASlash() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).excludePaths("/ok", "metrics"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("excludePaths: 'metrics' (expected: a path starting with '/', or a prefix ending in '/*')");
+    }
+
+    @Test
+    void excludedPathMayHoldAStarOnlyAsATrailingSlashStar() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).excludePaths("/metrics*"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("excludePaths: '/metrics*' (expected: a path starting with '/', or a prefix ending in '/*')");
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).excludePaths("/*/metrics"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("excludePaths: '/*/metrics' (expected: a path starting with '/', or a prefix ending in "
+                            + "'/*')");
+    }
+
+    @Test
+    void excludedPathCannotHoldAQueryOrSpaces() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).excludePaths("/metrics?x=1"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("excludePaths: '/metrics?x=1' (expected: a path starting with '/', or a prefix ending in "
+                            + "'/*', without spaces, '?' or '#')");
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).excludePaths("/my metrics"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("excludePaths: '/my metrics' (expected: ");
+    }
+
+    @Test
+    void excludedPathsCannotBeNull() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).excludePaths((String[]) null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("paths cannot be null");
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).excludePaths("/metrics", null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("excludePaths cannot be null");
+    }
+
+    @Test
+    void probeExecutorCannotBeNull() {
+        assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).probeExecutor(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("probeExecutor cannot be null");
+    }
+
+    @Test
     void eventLoopShutdownTimeoutCannotBeNegative() {
         assertThatThrownBy(() -> NettyLifecycle.builder(lifecycle).eventLoopShutdownTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class)

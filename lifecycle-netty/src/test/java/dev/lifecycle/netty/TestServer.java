@@ -98,6 +98,11 @@ final class TestServer {
         next.complete(null);
     }
 
+    /** The number of {@code /slow} requests the application holds. */
+    int heldSlow() {
+        return slow.size();
+    }
+
     /** The oldest {@code /stream} response not yet taken; fails if none arrives within 10 seconds. */
     Stream nextStream() throws InterruptedException {
         Stream stream = streams.poll(10, TimeUnit.SECONDS);

@@ -1,0 +1,126 @@
+package dev.lifecycle.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import dev.lifecycle.core.InflightTracker;
+import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.StartupTask;
+import dev.lifecycle.core.State;
+
+class LifecycleHandlerExcludedPathTest {
+
+    private final CountDownLatch migrations = new CountDownLatch(1);
+    private final Lifecycle lifecycle = Lifecycle.builder()
+                                                 .environment(Map.of())
+                                                 .drainTimeout(Duration.ofSeconds(10))
+                                                 .startupTask(StartupTask.of("migrations", migrations::await))
+                                                 .build();
+    private final InflightTracker tracker = lifecycle.tracker();
+    private TestServer server;
+    private Thread background;
+
+    private void serve() throws InterruptedException {
+        server = new TestServer(NettyLifecycle.builder(lifecycle)
+                                              .excludePaths("/metrics", "/slow/excluded", "/static/*")
+                                              .build());
+    }
+
+    private void inBackground(Runnable action) {
+        background = new Thread(action, "test-background");
+        background.setDaemon(true);
+        background.start();
+    }
+
+    private void start() {
+        migrations.countDown();
+        lifecycle.start();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        migrations.countDown();
+        if (server != null) {
+            server.close();
+        }
+        if (background != null) {
+            background.join(TimeUnit.SECONDS.toMillis(20));
+        }
+    }
+
+    @Test
+    void excludedPathsAreServedWhileStartingWhenOtherRequestsAreRefused() throws Exception {
+        serve();
+        inBackground(lifecycle::start);
+        try (RawClient client = new RawClient(server.port)) {
+            assertThat(client.get("/metrics").body()).isEqualTo("hello");
+            assertThat(client.get("/metrics?name=lifecycle").body()).as("query ignored").isEqualTo("hello");
+            assertThat(client.get("/static").body()).isEqualTo("hello");
+            assertThat(client.get("/static/app.js").body()).isEqualTo("hello");
+            assertThat(client.get("/metricsx").status()).isEqualTo(503);
+            assertThat(client.get("/statics").status()).isEqualTo(503);
+            assertThat(client.get("/hello").status()).isEqualTo(503);
+        }
+        assertThat(tracker.refused()).isEqualTo(3);
+        assertThat(lifecycle.state()).isEqualTo(State.STARTING);
+    }
+
+    @Test
+    void excludedRequestInProgressIsNotCountedAndKeepsItsPlaceAmongPipelinedRequests() throws Exception {
+        serve();
+        start();
+        try (RawClient client = new RawClient(server.port)) {
+            client.send("GET /slow/excluded HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                        + "GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            await().until(() -> server.heldSlow() == 1);
+            assertThat(tracker.inflight()).isZero();
+
+            server.releaseSlow();
+            assertThat(client.read().body()).isEqualTo("/slow/excluded");
+            RawClient.Response live = client.read();
+            assertThat(live.status()).isEqualTo(200);
+            assertThat(live.body()).contains("\"inflight\":0");
+            assertThat(client.get("/hello").body()).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void excludedPathIsServedAfterAdmissionClosedWithConnectionClose() throws Exception {
+        serve();
+        start();
+        try (RawClient excluded = new RawClient(server.port); RawClient counted = new RawClient(server.port)) {
+            excluded.request("GET", "/slow/excluded");
+            await().until(() -> server.heldSlow() == 1);
+            counted.request("GET", "/slow");
+            await().until(() -> tracker.inflight() == 1);
+            inBackground(lifecycle::shutdown);
+            await().until(tracker::isClosed);
+
+            try (RawClient late = new RawClient(server.port)) {
+                RawClient.Response metrics = late.get("/metrics");
+                assertThat(metrics.body()).isEqualTo("hello");
+                assertThat(metrics.header("Connection")).isEqualTo("close");
+                assertThat(late.closedByServer()).isTrue();
+            }
+            server.releaseSlow();
+            RawClient.Response slow = excluded.read();
+            assertThat(slow.body()).isEqualTo("/slow/excluded");
+            assertThat(slow.header("Connection")).as("begun before the drain, ended during it").isEqualTo("close");
+            assertThat(excluded.closedByServer()).isTrue();
+            assertThat(tracker.refused()).isZero();
+            assertThat(tracker.inflight()).isEqualTo(1);
+
+            server.releaseSlow();
+            assertThat(counted.read().body()).isEqualTo("/slow");
+        }
+        await().until(() -> lifecycle.state() == State.STOPPED);
+    }
+}
