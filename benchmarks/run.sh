@@ -65,7 +65,8 @@ fi
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 if want e2e; then
-  variants=(undertow-bare undertow-graceful servlet-bare servlet-lifecycle netty-bare netty-lifecycle)
+  variants=(undertow-bare undertow-graceful servlet-bare servlet-noop-filter servlet-lifecycle netty-bare netty-noop-handler
+            netty-lifecycle)
   rounds=${ROUNDS:-10}
   seconds=${SECONDS_PER_ROUND:-4}
   declare -A pids ports
@@ -112,7 +113,9 @@ print("|---|---|---|---|---|---|")
 for v in by:
     print(f"| {v} | {med(v,'requests_per_s'):.0f} | {spread(v,'requests_per_s')} | {med(v,'p99_ms'):.2f} | {med(v,'cpu_us_per_request'):.2f} | {spread(v,'cpu_us_per_request')} |")
 pairs = [("undertow-graceful", "undertow-bare"), ("servlet-lifecycle", "servlet-bare"),
-         ("servlet-lifecycle", "undertow-graceful"), ("netty-lifecycle", "netty-bare")]
+         ("servlet-noop-filter", "servlet-bare"), ("servlet-lifecycle", "servlet-noop-filter"),
+         ("netty-lifecycle", "netty-bare"), ("netty-noop-handler", "netty-bare"),
+         ("netty-lifecycle", "netty-noop-handler")]
 print("\n| with / without | throughput ratio (median of per-round ratios) | CPU per request ratio (median) |")
 print("|---|---|---|")
 for a, b in pairs:

@@ -14,6 +14,10 @@ import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
 import io.undertow.util.Headers;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -24,8 +28,9 @@ import dev.lifecycle.servlet.LifecycleFilter;
 
 /**
  * One variant of the same "hello" endpoint for the wrk benchmark: {@code undertow-bare}, {@code undertow-graceful}
- * (Undertow's {@code GracefulShutdownHandler}), {@code servlet-bare}, {@code servlet-lifecycle} (the lifecycle
- * filter), {@code netty-bare}, {@code netty-lifecycle}. Usage: {@code EndToEndServer <variant> <port>}; prints
+ * (Undertow's {@code GracefulShutdownHandler}), {@code servlet-bare}, {@code servlet-noop-filter} (what any filter
+ * costs), {@code servlet-lifecycle} (the lifecycle filter), {@code netty-bare}, {@code netty-noop-handler} (what any
+ * duplex handler costs), {@code netty-lifecycle}. Usage: {@code EndToEndServer <variant> <port>}; prints
  * {@code listening <port>} and serves until killed.
  */
 public final class EndToEndServer {
@@ -46,24 +51,31 @@ public final class EndToEndServer {
                 undertow(port, new GracefulShutdownHandler(hello()));
                 break;
             case "servlet-bare":
-                undertow(port, servlet(null));
+                undertow(port, servlet(null, false));
+                break;
+            case "servlet-noop-filter":
+                undertow(port, servlet(null, true));
                 break;
             case "servlet-lifecycle":
                 Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
                 lifecycle.start();
-                undertow(port, servlet(lifecycle));
+                undertow(port, servlet(lifecycle, false));
                 break;
             case "netty-bare":
-                NettyServer.start(port, null);
+                NettyServer.start(port, null, false);
+                break;
+            case "netty-noop-handler":
+                NettyServer.start(port, null, true);
                 break;
             case "netty-lifecycle":
                 Lifecycle nettyLifecycle = Lifecycle.builder().environment(Map.of()).build();
                 nettyLifecycle.start();
-                NettyServer.start(port, nettyLifecycle);
+                NettyServer.start(port, nettyLifecycle, false);
                 break;
             default:
                 throw new IllegalArgumentException("variant: '" + variant + "' (expected: undertow-bare, "
-                        + "undertow-graceful, servlet-bare, servlet-lifecycle, netty-bare, netty-lifecycle)");
+                        + "undertow-graceful, servlet-bare, servlet-noop-filter, servlet-lifecycle, netty-bare, "
+                        + "netty-noop-handler, netty-lifecycle)");
         }
         System.out.println("listening " + port);
     }
@@ -80,7 +92,7 @@ public final class EndToEndServer {
         Undertow.builder().addHttpListener(port, "127.0.0.1").setHandler(handler).build().start();
     }
 
-    private static HttpHandler servlet(Lifecycle lifecycle) throws ServletException {
+    private static HttpHandler servlet(Lifecycle lifecycle, boolean noopFilter) throws ServletException {
         DeploymentInfo deployment = Servlets.deployment()
                 .setClassLoader(EndToEndServer.class.getClassLoader())
                 .setContextPath("/")
@@ -92,9 +104,22 @@ public final class EndToEndServer {
                                                  new ImmediateInstanceFactory<>(filter)).setAsyncSupported(true))
                       .addFilterUrlMapping("lifecycle", "/*", DispatcherType.REQUEST);
         }
+        if (noopFilter) {
+            deployment.addFilter(Servlets.filter("noop", NoopFilter.class).setAsyncSupported(true))
+                      .addFilterUrlMapping("noop", "/*", DispatcherType.REQUEST);
+        }
         DeploymentManager manager = Servlets.defaultContainer().addDeployment(deployment);
         manager.deploy();
         return manager.start();
+    }
+
+    /** A filter that only passes the request on: what any filter costs in Undertow's chain. */
+    public static final class NoopFilter implements Filter {
+        @Override
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+                throws IOException, ServletException {
+            chain.doFilter(request, response);
+        }
     }
 
     /** The benchmarked endpoint. */

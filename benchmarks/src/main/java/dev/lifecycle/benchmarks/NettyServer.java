@@ -3,6 +3,7 @@ package dev.lifecycle.benchmarks;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -25,7 +26,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.netty.NettyLifecycle;
 
-/** The "hello" endpoint on Netty, bare or with the lifecycle handler after the codec. */
+/** The "hello" endpoint on Netty: bare, with a pass-through duplex handler, or with the lifecycle handler. */
 final class NettyServer {
 
     private static final ByteBuf BODY = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(EndToEndServer.BODY));
@@ -33,7 +34,7 @@ final class NettyServer {
     private NettyServer() {
     }
 
-    static void start(int port, Lifecycle lifecycle) throws InterruptedException {
+    static void start(int port, Lifecycle lifecycle, boolean noopHandler) throws InterruptedException {
         NettyLifecycle netty = lifecycle == null ? null : NettyLifecycle.of(lifecycle);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         new ServerBootstrap()
@@ -45,6 +46,9 @@ final class NettyServer {
                         ch.pipeline().addLast(new HttpServerCodec());
                         if (netty != null) {
                             ch.pipeline().addLast(netty.newHandler());
+                        }
+                        if (noopHandler) {
+                            ch.pipeline().addLast(new ChannelDuplexHandler());
                         }
                         ch.pipeline().addLast(new Hello());
                     }

@@ -2,13 +2,14 @@ package dev.lifecycle.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One admitted request: a one-shot token returned by {@link InflightTracker#tryEnter(String, String)}. The adapter
  * calls {@link #exit()} once the last byte of the response was written, or the connection closed; further calls do
  * nothing, so a request is never counted out twice.
  */
-public final class InflightRequest {
+public sealed class InflightRequest permits InflightRequest.Described {
 
     /** Returned for a refused request: {@link #admitted()} is {@code false}, and every method does nothing. */
     public static final InflightRequest REFUSED = new InflightRequest(null);
@@ -22,39 +23,76 @@ public final class InflightRequest {
     private static final int DONE = 3;
 
     private static final VarHandle STATUS;
-    private static final VarHandle SIGNALLED;
 
     static {
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATUS = lookup.findVarHandle(InflightRequest.class, "status", int.class);
-            SIGNALLED = lookup.findVarHandle(InflightRequest.class, "signalled", boolean.class);
+            STATUS = MethodHandles.lookup().findVarHandle(InflightRequest.class, "status", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
+    // Kept small (24 bytes with compressed references): one is allocated per request. The description lives in the
+    // subclass, allocated only when the tracker describes requests; the drain listener in a holder allocated only for
+    // the rare long-lived request.
     private final InflightTracker tracker;
-    private final String method;
-    private final String target;
-    private final long startNanos;
     @SuppressWarnings("unused") // accessed through STATUS
     private volatile int status;
-    @SuppressWarnings("unused") // accessed through SIGNALLED
-    private volatile boolean signalled;
-    private volatile Runnable onDrain;
+    private volatile DrainSignal drainSignal;
 
     InflightRequest(InflightTracker tracker) {
-        this(tracker, null, null, 0L);
-    }
-
-    InflightRequest(InflightTracker tracker, String method, String target, long startNanos) {
         this.tracker = tracker;
-        this.method = method;
-        this.target = target;
-        this.startNanos = startNanos;
         if (tracker == null) {
             status = DONE;
+        }
+    }
+
+    /** A request with what the drain-timeout report shows of it. */
+    static final class Described extends InflightRequest {
+        private final String method;
+        private final String target;
+        private final long startNanos;
+
+        Described(InflightTracker tracker, String method, String target, long startNanos) {
+            super(tracker);
+            this.method = method;
+            this.target = target;
+            this.startNanos = startNanos;
+        }
+
+        @Override
+        String method() {
+            return method;
+        }
+
+        @Override
+        String target() {
+            return target;
+        }
+
+        @Override
+        long startNanos() {
+            return startNanos;
+        }
+    }
+
+    /** A long-lived request's drain listener, called at most once. */
+    private static final class DrainSignal {
+        private final Runnable listener;
+        private final AtomicBoolean signalled = new AtomicBoolean();
+
+        DrainSignal(Runnable listener) {
+            this.listener = listener;
+        }
+
+        void signal() {
+            if (signalled.compareAndSet(false, true)) {
+                try {
+                    listener.run();
+                } catch (RuntimeException | Error e) {
+                    InflightTracker.logListenerFailure(e);
+                }
+            }
         }
     }
 
@@ -87,7 +125,9 @@ public final class InflightRequest {
         if (tracker == null || (int) STATUS.getVolatile(this) != ACTIVE) {
             return;
         }
-        this.onDrain = onDrain;
+        if (onDrain != null && drainSignal == null) {
+            drainSignal = new DrainSignal(onDrain);
+        }
         if (STATUS.compareAndSet(this, ACTIVE, MOVING)) {
             tracker.moveToLongLived(this);
             if (!STATUS.compareAndSet(this, MOVING, LONG_LIVED)) {
@@ -102,21 +142,28 @@ public final class InflightRequest {
     }
 
     void signalDrain() {
-        Runnable listener = onDrain;
-        if (listener != null && SIGNALLED.compareAndSet(this, false, true)) {
-            try {
-                listener.run();
-            } catch (RuntimeException | Error e) {
-                InflightTracker.logListenerFailure(e);
-            }
+        DrainSignal signal = drainSignal;
+        if (signal != null) {
+            signal.signal();
         }
     }
 
+    String method() {
+        return null;
+    }
+
+    String target() {
+        return null;
+    }
+
     long startNanos() {
-        return startNanos;
+        return 0L;
     }
 
     String describe(long nowNanos) {
+        String method = method();
+        String target = target();
+        long startNanos = startNanos();
         StringBuilder sb = new StringBuilder();
         sb.append(method == null ? "?" : method).append(' ');
         if (target == null) {

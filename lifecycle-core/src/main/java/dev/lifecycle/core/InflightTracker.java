@@ -62,15 +62,15 @@ public final class InflightTracker {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(InflightTracker.class, "state", long.class);
+            STATE = lookup.findVarHandle(AdmissionWord.class, "word", long.class);
             LONG_LIVED_STATE = lookup.findVarHandle(InflightTracker.class, "longLivedState", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    @SuppressWarnings("unused") // accessed through STATE
-    private volatile long state;
+    /** The admission word, alone on its cache line: see {@link PaddedAdmissionWord}. */
+    private final PaddedAdmissionWord state = new PaddedAdmissionWord();
     @SuppressWarnings("unused") // accessed through LONG_LIVED_STATE
     private volatile long longLivedState;
 
@@ -98,7 +98,7 @@ public final class InflightTracker {
     InflightTracker(boolean describeRequests, LongSupplier ticker, boolean open) {
         this.described = describeRequests ? ConcurrentHashMap.newKeySet() : null;
         this.ticker = ticker;
-        STATE.setVolatile(this, open ? 0L : NOT_OPEN);
+        STATE.setVolatile(state, open ? 0L : NOT_OPEN);
     }
 
     /**
@@ -121,7 +121,7 @@ public final class InflightTracker {
      *     {@link InflightRequest#REFUSED} (check {@link InflightRequest#admitted()}): answer it {@code 503}
      */
     public InflightRequest tryEnter(String method, String target) {
-        long previous = (long) STATE.getAndAdd(this, 1L);
+        long previous = (long) STATE.getAndAdd(state, 1L);
         if ((previous & FLAGS) != 0) {
             release();
             refused.increment();
@@ -130,14 +130,14 @@ public final class InflightTracker {
         if (described == null) {
             return new InflightRequest(this);
         }
-        InflightRequest request = new InflightRequest(this, method, target, ticker.getAsLong());
+        InflightRequest request = new InflightRequest.Described(this, method, target, ticker.getAsLong());
         described.add(request);
         return request;
     }
 
     /** The number of admitted requests that have not exited, long-lived ones excluded. */
     public long inflight() {
-        return (long) STATE.getVolatile(this) & COUNT;
+        return (long) STATE.getVolatile(state) & COUNT;
     }
 
     /** The number of long-lived requests that have not exited. */
@@ -152,12 +152,12 @@ public final class InflightTracker {
 
     /** Whether admission has closed for good. */
     public boolean isClosed() {
-        return ((long) STATE.getVolatile(this) & CLOSED) != 0;
+        return ((long) STATE.getVolatile(state) & CLOSED) != 0;
     }
 
     /** Opens admission; until then every request is refused. Called by {@link Lifecycle} when it becomes ready. */
     void open() {
-        STATE.getAndBitwiseAnd(this, ~NOT_OPEN);
+        STATE.getAndBitwiseAnd(state, ~NOT_OPEN);
     }
 
     /**
@@ -165,7 +165,7 @@ public final class InflightTracker {
      * wait. Idempotent.
      */
     public void close() {
-        long previous = (long) STATE.getAndBitwiseOr(this, CLOSED);
+        long previous = (long) STATE.getAndBitwiseOr(state, CLOSED);
         if ((previous & CLOSED) != 0) {
             return;
         }
@@ -286,7 +286,7 @@ public final class InflightTracker {
     }
 
     private void release() {
-        long now = (long) STATE.getAndAdd(this, -1L) - 1;
+        long now = (long) STATE.getAndAdd(state, -1L) - 1;
         if (isDrained(now)) {
             drained.complete(null);
         }
@@ -330,5 +330,25 @@ public final class InflightTracker {
 
     static void logListenerFailure(Throwable t) {
         logger.warn("A long-lived request's drain listener threw; ignored", t);
+    }
+
+    /** Padding before the admission word; see {@link PaddedAdmissionWord}. */
+    abstract static class AdmissionPadding {
+        long p01, p02, p03, p04, p05, p06, p07, p08;
+    }
+
+    /** The admission word itself. */
+    abstract static class AdmissionWord extends AdmissionPadding {
+        @SuppressWarnings("unused") // accessed through STATE
+        volatile long word;
+    }
+
+    /**
+     * The admission word with a cache line of padding on both sides (superclass fields are laid out first). Every
+     * admission and exit writes the word; without the padding, those writes would also evict the tracker's read-only
+     * fields ({@code described}, {@code ticker}) that the same calls read, from every other core's cache.
+     */
+    static final class PaddedAdmissionWord extends AdmissionWord {
+        long p11, p12, p13, p14, p15, p16, p17, p18;
     }
 }
