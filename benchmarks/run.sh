@@ -42,7 +42,8 @@ print(f"\nthreads: {sys.argv[2]}\n\n| benchmark | ns/op | error | vs AtomicLong 
 for name in ["atomicLong", "longAdder", "undertowPackedCas", "lifecycleTracker", "lifecycleTrackerDescribed"]:
     r = base[name]
     m = r["primaryMetric"]
-    alloc = r["secondaryMetrics"].get("·gc.alloc.rate.norm", {}).get("score", float("nan"))
+    norm = [v for k, v in r["secondaryMetrics"].items() if k.endswith("gc.alloc.rate.norm")]
+    alloc = norm[0]["score"] if norm else float("nan")
     print(f"| {name} | {m['score']:.2f} | ±{m['scoreError']:.2f} | {m['score']/ref:.2f}x | {m['score']/packed:.2f}x | {alloc:.1f} |")
 PY
   done > "$out/jmh.md"

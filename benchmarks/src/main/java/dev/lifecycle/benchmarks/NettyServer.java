@@ -77,5 +77,10 @@ final class NettyServer {
                 }
             }
         }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // wrk resets its connections at the end of a round: nothing to report
+        }
     }
 }
