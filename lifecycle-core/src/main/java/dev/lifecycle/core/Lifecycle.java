@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -63,14 +63,15 @@ public final class Lifecycle {
     private final Duration terminationGracePeriod;
     private final Duration retryAfter;
     private final ReadyFile readyFile;
-    private final Map<String, HealthCheck> livenessChecks;
-    private final Map<String, HealthCheck> readinessChecks;
+    private final Duration readyFileRefreshInterval;
+    private final HealthChecks healthChecks;
     private final InflightTracker tracker;
     private final StartupRun startup;
     private final List<NamedStopAction> stopActions = new CopyOnWriteArrayList<>();
 
     private final Object stateLock = new Object();
     private volatile State state = State.STARTING;
+    private boolean readyFileWritten; // guarded by stateLock
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -90,8 +91,9 @@ public final class Lifecycle {
         terminationGracePeriod = config.terminationGracePeriod;
         retryAfter = config.retryAfter;
         readyFile = config.readyFile == null ? null : new ReadyFile(config.readyFile);
-        livenessChecks = Map.copyOf(config.livenessChecks);
-        readinessChecks = Map.copyOf(config.readinessChecks);
+        readyFileRefreshInterval = config.readyFileRefreshInterval;
+        healthChecks = new HealthChecks(config.livenessChecks, config.readinessChecks, config.healthCheckTimeout,
+                                        config.healthCheckMaxAge, config.ticker);
         tracker = new InflightTracker(config.describeRequests, System::nanoTime, false);
         startup = new StartupRun(config.startupTasks);
         if (config.shutdownHook) {
@@ -137,13 +139,16 @@ public final class Lifecycle {
             fail(null);
             throw e;
         }
+        // The ready-file agrees with the readiness probe: not written while a readiness check fails.
+        boolean readinessChecksUp = readyFile == null || allUp(healthChecks.await(false, true));
         synchronized (stateLock) {
             if (state != State.STARTING) {
                 throw new StartupException("Startup was interrupted by shutdown", null, null);
             }
-            if (readyFile != null) {
+            if (readyFile != null && readinessChecksUp) {
                 try {
                     readyFile.write("ready " + Instant.now() + '\n');
+                    readyFileWritten = true;
                 } catch (UncheckedIOException e) {
                     state = State.FAILED;
                     logger.error("Startup failed: {}", e.getMessage());
@@ -154,7 +159,49 @@ public final class Lifecycle {
             state = State.READY;
         }
         logger.info("Ready in {}{}", Durations.formatNanos(System.nanoTime() - startNanos),
-                    readyFile == null ? "" : "; ready-file " + readyFile.path());
+                    readyFile == null ? ""
+                    : readinessChecksUp ? "; ready-file " + readyFile.path()
+                    : "; ready-file " + readyFile.path() + " written once the readiness checks pass");
+        if (readyFile != null && healthChecks.hasReadinessChecks()) {
+            healthChecks.watchReadiness(readyFileRefreshInterval, this::syncReadyFile);
+        }
+    }
+
+    private static boolean allUp(List<Health.Check> checks) {
+        for (Health.Check check : checks) {
+            if (!check.up()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Brings the ready-file in line with the readiness probe: present exactly while {@link State#READY} and the
+     * readiness checks pass. Called by each readiness probe and by the background rounds.
+     */
+    private void syncReadyFile(boolean readinessChecksUp) {
+        if (readyFile == null) {
+            return;
+        }
+        synchronized (stateLock) {
+            boolean wanted = state == State.READY && readinessChecksUp;
+            if (wanted == readyFileWritten) {
+                return;
+            }
+            if (!wanted) {
+                deleteReadyFile();
+                logger.info("Readiness check(s) failing: ready-file {} deleted", readyFile.path());
+                return;
+            }
+            try {
+                readyFile.write("ready " + Instant.now() + '\n');
+                readyFileWritten = true;
+                logger.info("Readiness checks pass again: ready-file {} written", readyFile.path());
+            } catch (UncheckedIOException e) {
+                logger.error("{}: an exec readiness probe sees the service as not ready", e.getMessage());
+            }
+        }
     }
 
     private void fail(String reason) {
@@ -261,6 +308,7 @@ public final class Lifecycle {
             }
             deleteReadyFile();
         }
+        healthChecks.close();
         logger.info("Stopped in {}", Durations.formatNanos(System.nanoTime() - startNanos));
     }
 
@@ -334,8 +382,10 @@ public final class Lifecycle {
         stopActionThread = null;
     }
 
+    // guarded by stateLock
     private void deleteReadyFile() {
         if (readyFile != null) {
+            readyFileWritten = false;
             try {
                 readyFile.delete();
             } catch (UncheckedIOException e) {
@@ -391,43 +441,46 @@ public final class Lifecycle {
         return readyFile == null ? Optional.empty() : Optional.of(readyFile.path());
     }
 
-    /** A snapshot with every check run. */
+    /**
+     * A snapshot with every check run. Like {@link #health(Probe)}, it returns within the health-check timeout.
+     */
     public Health health() {
-        return snapshot(true, true);
+        return snapshot(healthChecks.await(true, true));
     }
 
-    /** A snapshot with only the checks that {@code probe} depends on run: liveness checks, readiness checks, none. */
+    /**
+     * A snapshot with only the checks that {@code probe} depends on run: liveness checks, readiness checks, none.
+     * Returns within the health-check timeout ({@link LifecycleBuilder#healthCheckTimeout(Duration)}) whatever the
+     * checks do, with a result at most {@link LifecycleBuilder#healthCheckMaxAge(Duration)} old; the checks run on
+     * the lifecycle's threads, never on the caller's. If the calling thread is interrupted meanwhile, the checks not
+     * finished yet are reported down and its interrupt flag stays set. A readiness snapshot also brings the
+     * ready-file in line with it.
+     */
     public Health health(Probe probe) {
-        return snapshot(probe == Probe.LIVENESS, probe == Probe.READINESS);
+        Health health = snapshot(healthChecks.await(probe == Probe.LIVENESS, probe == Probe.READINESS));
+        if (probe == Probe.READINESS) {
+            syncReadyFile(allUp(health.checks()));
+        }
+        return health;
     }
 
-    private Health snapshot(boolean liveness, boolean readiness) {
-        State current = state;
-        List<Health.Check> checks = new ArrayList<>();
-        if (liveness) {
-            runChecks(livenessChecks, Health.CheckKind.LIVENESS, checks);
-        }
-        if (readiness) {
-            runChecks(readinessChecks, Health.CheckKind.READINESS, checks);
-        }
-        return new Health(current, checks, startup.snapshot(), tracker.inflight(), tracker.longLived());
-    }
-
-    private static void runChecks(Map<String, HealthCheck> checks, Health.CheckKind kind, List<Health.Check> out) {
-        checks.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            boolean up;
-            String error = null;
-            try {
-                up = e.getValue().isHealthy();
-                if (!up) {
-                    error = "check returned false";
-                }
-            } catch (Exception ex) {
-                up = false;
-                error = String.valueOf(ex);
+    /**
+     * {@link #health(Probe)} without blocking, for adapters on an event loop: completes within the health-check
+     * timeout, on one of the lifecycle's threads (or at once with cached results), never exceptionally.
+     */
+    public CompletionStage<Health> healthAsync(Probe probe) {
+        requireNonNull(probe, "probe cannot be null");
+        return healthChecks.run(probe == Probe.LIVENESS, probe == Probe.READINESS).thenApply(checks -> {
+            Health health = snapshot(checks);
+            if (probe == Probe.READINESS) {
+                syncReadyFile(allUp(checks));
             }
-            out.add(new Health.Check(e.getKey(), kind, up, error));
+            return health;
         });
+    }
+
+    private Health snapshot(List<Health.Check> checks) {
+        return new Health(state, checks, startup.snapshot(), tracker.inflight(), tracker.longLived());
     }
 
     List<Health.Task> tasks() {

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 import dev.lifecycle.core.internal.Durations;
 
@@ -30,6 +31,12 @@ import dev.lifecycle.core.internal.Durations;
  * <tr><td>{@code LIFECYCLE_TERMINATION_GRACE_PERIOD}</td><td>{@link #terminationGracePeriod(Duration)}</td>
  *     <td>{@code 60s}</td></tr>
  * <tr><td>{@code LIFECYCLE_READY_FILE}</td><td>{@link #readyFile(Path)}</td><td>{@code /tmp/ready}</td></tr>
+ * <tr><td>{@code LIFECYCLE_READY_FILE_REFRESH_INTERVAL}</td><td>{@link #readyFileRefreshInterval(Duration)}</td>
+ *     <td>{@code 1s}</td></tr>
+ * <tr><td>{@code LIFECYCLE_HEALTH_CHECK_TIMEOUT}</td><td>{@link #healthCheckTimeout(Duration)}</td>
+ *     <td>{@code 500ms}</td></tr>
+ * <tr><td>{@code LIFECYCLE_HEALTH_CHECK_MAX_AGE}</td><td>{@link #healthCheckMaxAge(Duration)}</td>
+ *     <td>{@code 1s}</td></tr>
  * </table>
  * Durations are written {@code 0}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}).
  */
@@ -41,6 +48,12 @@ public final class LifecycleBuilder {
     static final String ENV_STOP_TIMEOUT = "LIFECYCLE_STOP_TIMEOUT";
     static final String ENV_TERMINATION_GRACE_PERIOD = "LIFECYCLE_TERMINATION_GRACE_PERIOD";
     static final String ENV_READY_FILE = "LIFECYCLE_READY_FILE";
+    static final String ENV_READY_FILE_REFRESH_INTERVAL = "LIFECYCLE_READY_FILE_REFRESH_INTERVAL";
+    static final String ENV_HEALTH_CHECK_TIMEOUT = "LIFECYCLE_HEALTH_CHECK_TIMEOUT";
+    static final String ENV_HEALTH_CHECK_MAX_AGE = "LIFECYCLE_HEALTH_CHECK_MAX_AGE";
+
+    /** Below the kubelet's default {@code timeoutSeconds} of 1 s, leaving time for the probe's request itself. */
+    static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofMillis(500);
 
     Duration preStopDelay = Duration.ZERO;
     Duration drainTimeout = Duration.ofSeconds(20);
@@ -49,6 +62,10 @@ public final class LifecycleBuilder {
     Duration terminationGracePeriod = Duration.ofSeconds(30);
     Duration retryAfter = Duration.ofSeconds(1);
     Path readyFile;
+    Duration readyFileRefreshInterval = Duration.ofSeconds(1);
+    Duration healthCheckTimeout = DEFAULT_HEALTH_CHECK_TIMEOUT;
+    Duration healthCheckMaxAge = Duration.ofSeconds(1);
+    LongSupplier ticker = System::nanoTime;
     boolean describeRequests = true;
     boolean shutdownHook;
     Map<String, String> environment;
@@ -141,6 +158,50 @@ public final class LifecycleBuilder {
      */
     public LifecycleBuilder readyFile(Path readyFile) {
         this.readyFile = requireNonNull(readyFile, "readyFile cannot be null");
+        return this;
+    }
+
+    /**
+     * How often, while a ready-file is configured and the service is ready, the readiness checks run in the
+     * background: the file is deleted while one fails and written again once they all pass, so that an {@code exec}
+     * probe reading the file agrees with the HTTP readiness probe even when nobody calls it. A readiness probe also
+     * brings the file in line at once. The default is 1 second.
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public LifecycleBuilder readyFileRefreshInterval(Duration readyFileRefreshInterval) {
+        this.readyFileRefreshInterval = requirePositive("readyFileRefreshInterval", readyFileRefreshInterval);
+        return this;
+    }
+
+    /**
+     * The bound on one run of a health check: a check still running then is reported down
+     * ({@code did not finish within 500 ms}) and interrupted, and the probe answers. Checks run on the lifecycle's
+     * own daemon threads, at most one run per check at a time. Keep it below the probes' {@code timeoutSeconds}. The
+     * default is 500 ms, below the kubelet's default timeout of 1 s.
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public LifecycleBuilder healthCheckTimeout(Duration healthCheckTimeout) {
+        this.healthCheckTimeout = requirePositive("healthCheckTimeout", healthCheckTimeout);
+        return this;
+    }
+
+    /**
+     * How long a health check's result is reused before the check runs again, so that many probes (the kubelet's,
+     * a load balancer's, a dashboard's) run each check at most once per period. {@code 0} runs the check for every
+     * probe, though never two runs of one check at once. The default is 1 second.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public LifecycleBuilder healthCheckMaxAge(Duration healthCheckMaxAge) {
+        this.healthCheckMaxAge = Durations.requireNonNegative("healthCheckMaxAge", healthCheckMaxAge);
+        return this;
+    }
+
+    /** The clock, in nanoseconds, that health-check results age on: tests move it by hand. */
+    LifecycleBuilder ticker(LongSupplier ticker) {
+        this.ticker = requireNonNull(ticker, "ticker cannot be null");
         return this;
     }
 
@@ -246,6 +307,11 @@ public final class LifecycleBuilder {
                                                    + "' (expected: a file path)", e);
             }
         }
+        copy.readyFileRefreshInterval = positiveDuration(env, ENV_READY_FILE_REFRESH_INTERVAL,
+                                                         readyFileRefreshInterval);
+        copy.healthCheckTimeout = positiveDuration(env, ENV_HEALTH_CHECK_TIMEOUT, healthCheckTimeout);
+        copy.healthCheckMaxAge = duration(env, ENV_HEALTH_CHECK_MAX_AGE, healthCheckMaxAge);
+        copy.ticker = ticker;
         copy.describeRequests = describeRequests;
         copy.shutdownHook = shutdownHook;
         copy.startupTasks.addAll(startupTasks);
@@ -257,6 +323,14 @@ public final class LifecycleBuilder {
     private static Duration duration(Map<String, String> env, String variable, Duration builderValue) {
         String text = env.get(variable);
         return text == null ? builderValue : Durations.parse(variable, text);
+    }
+
+    private static Duration positiveDuration(Map<String, String> env, String variable, Duration builderValue) {
+        Duration duration = duration(env, variable, builderValue);
+        if (duration.isZero()) {
+            throw new IllegalArgumentException(variable + ": '" + env.get(variable) + "' (expected: > 0)");
+        }
+        return duration;
     }
 
     private static void checkTasks(List<StartupTask> tasks) {

@@ -81,6 +81,7 @@ class HealthTest {
         AtomicBoolean databaseUp = new AtomicBoolean(true);
         AtomicBoolean cacheUp = new AtomicBoolean(true);
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of())
+                                       .healthCheckMaxAge(Duration.ZERO) // each probe sees the change at once
                                        .livenessCheck("database", databaseUp::get)
                                        .readinessCheck("cache", cacheUp::get)
                                        .build();
