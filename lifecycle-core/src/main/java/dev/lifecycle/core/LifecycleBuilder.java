@@ -152,9 +152,9 @@ public final class LifecycleBuilder {
     }
 
     /**
-     * A file that exists exactly while the service is ready, for an {@code exec: cat} readiness probe. A stale one is
-     * deleted at start; the directory must exist and be writable, and the path must not be a directory. None by
-     * default.
+     * A file that exists exactly while readiness is up (the service is ready and its readiness checks pass), for an
+     * {@code exec: cat} readiness probe; see {@link #readyFileRefreshInterval(Duration)}. A stale one is deleted at
+     * start; the directory must exist and be writable, and the path must not be a directory. None by default.
      */
     public LifecycleBuilder readyFile(Path readyFile) {
         this.readyFile = requireNonNull(readyFile, "readyFile cannot be null");
