@@ -29,7 +29,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
@@ -57,7 +56,7 @@ class KubernetesManifestsTest {
     /** The kinds the manifests may hold, by {@code apiVersion/kind}; any other fails. */
     private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
             "apps/v1/Deployment", Deployment.class,
-            "v1/Service", Service.class,
+            "v1/Service", io.fabric8.kubernetes.api.model.Service.class,
             "batch/v1/Job", Job.class,
             "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class);
 
@@ -276,7 +275,7 @@ class KubernetesManifestsTest {
 
     @Test
     void serviceTargetsTheContainerPortOfTheDeploymentsPods() {
-        Service service = kind(Service.class);
+        io.fabric8.kubernetes.api.model.Service service = kind(io.fabric8.kubernetes.api.model.Service.class);
         assertThat(podLabels()).containsAllEntriesOf(service.getSpec().getSelector());
         ServicePort port = service.getSpec().getPorts().get(0);
         IntOrString targetPort = port.getTargetPort();
