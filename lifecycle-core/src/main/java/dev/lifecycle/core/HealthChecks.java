@@ -201,6 +201,7 @@ final class HealthChecks implements AutoCloseable {
         final CompletableFuture<Health.Check> outcome = new CompletableFuture<>();
         ScheduledFuture<?> timeoutTask; // set before the run can end, under the entry's lock
         Thread thread; // guarded by this; the thread while it runs the check, then null
+        boolean timedOut; // guarded by this
     }
 
     /** A check and its last result. */
@@ -260,8 +261,18 @@ final class HealthChecks implements AutoCloseable {
             Thread thread = Thread.currentThread();
             String threadName = thread.getName();
             thread.setName(threadName + " (" + kindName + " check '" + name + "')");
+            boolean tooLate;
             synchronized (run) {
-                run.thread = thread;
+                tooLate = run.timedOut;
+                if (!tooLate) {
+                    run.thread = thread;
+                }
+            }
+            if (tooLate) {
+                // The machine was too slow to even start it: the probe has its answer; the next one runs it.
+                thread.setName(threadName);
+                finished(run, null, null);
+                return;
             }
             Health.Check result;
             Throwable cause = null;
@@ -281,14 +292,25 @@ final class HealthChecks implements AutoCloseable {
             finished(run, result, cause);
         }
 
+        /** Frees the check for its next run; {@code result} is {@code null} when it never ran. */
         private void finished(Run run, Health.Check result, Throwable cause) {
+            boolean timedOut;
+            synchronized (run) {
+                timedOut = run.timedOut;
+            }
             synchronized (this) {
                 if (running == run) {
                     running = null;
                 }
-                record(result, cause);
+                // After a timeout, a failure (often the InterruptedException the timeout caused) would hide the
+                // timeout, the better explanation; a late success is news and is recorded.
+                if (result != null && (result.up() || !timedOut)) {
+                    record(result, cause);
+                }
             }
-            run.outcome.complete(result);
+            if (result != null) {
+                run.outcome.complete(result);
+            }
         }
 
         private void timedOut(Run run) {
@@ -296,6 +318,9 @@ final class HealthChecks implements AutoCloseable {
             synchronized (this) {
                 if (running != run) {
                     return; // finished meanwhile
+                }
+                synchronized (run) { // lock order: entry, then run; never the other way
+                    run.timedOut = true;
                 }
                 record(result, null);
             }

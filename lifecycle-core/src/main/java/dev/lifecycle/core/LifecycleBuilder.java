@@ -37,6 +37,8 @@ import dev.lifecycle.core.internal.Durations;
  *     <td>{@code 500ms}</td></tr>
  * <tr><td>{@code LIFECYCLE_HEALTH_CHECK_MAX_AGE}</td><td>{@link #healthCheckMaxAge(Duration)}</td>
  *     <td>{@code 1s}</td></tr>
+ * <tr><td>{@code LIFECYCLE_DRAIN_POLICY}</td><td>{@link #drainPolicy(DrainPolicy)}</td>
+ *     <td>{@code reject-503}</td></tr>
  * </table>
  * Durations are written {@code 0}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}).
  */
@@ -54,6 +56,7 @@ public final class LifecycleBuilder {
 
     /** Below the kubelet's default {@code timeoutSeconds} of 1 s, leaving time for the probe's request itself. */
     static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofMillis(500);
+    static final String ENV_DRAIN_POLICY = "LIFECYCLE_DRAIN_POLICY";
 
     Duration preStopDelay = Duration.ZERO;
     Duration drainTimeout = Duration.ofSeconds(20);
@@ -61,6 +64,7 @@ public final class LifecycleBuilder {
     Duration stopTimeout = Duration.ofSeconds(5);
     Duration terminationGracePeriod = Duration.ofSeconds(30);
     Duration retryAfter = Duration.ofSeconds(1);
+    DrainPolicy drainPolicy = DrainPolicy.SERVE_AND_CLOSE;
     Path readyFile;
     Duration readyFileRefreshInterval = Duration.ofSeconds(1);
     Duration healthCheckTimeout = DEFAULT_HEALTH_CHECK_TIMEOUT;
@@ -148,6 +152,18 @@ public final class LifecycleBuilder {
      */
     public LifecycleBuilder retryAfter(Duration retryAfter) {
         this.retryAfter = Durations.requireNonNegative("retryAfter", retryAfter);
+        return this;
+    }
+
+    /**
+     * What a request that arrives after the drain began gets: served with {@code Connection: close}, or refused with
+     * {@code 503} or {@code 429} and {@code Retry-After}; see {@link DrainPolicy}. The default is
+     * {@link DrainPolicy#SERVE_AND_CLOSE}, which fails no request that reaches the service.
+     *
+     * @throws NullPointerException if {@code drainPolicy} is {@code null}
+     */
+    public LifecycleBuilder drainPolicy(DrainPolicy drainPolicy) {
+        this.drainPolicy = requireNonNull(drainPolicy, "drainPolicy cannot be null");
         return this;
     }
 
@@ -293,6 +309,9 @@ public final class LifecycleBuilder {
         }
         copy.terminationGracePeriod = duration(env, ENV_TERMINATION_GRACE_PERIOD, terminationGracePeriod);
         copy.retryAfter = retryAfter;
+        String drainPolicyOverride = env.get(ENV_DRAIN_POLICY);
+        copy.drainPolicy = drainPolicyOverride == null ? drainPolicy
+                                                       : DrainPolicy.parse(ENV_DRAIN_POLICY, drainPolicyOverride);
         copy.readyFile = readyFile;
         String readyFileOverride = env.get(ENV_READY_FILE);
         if (readyFileOverride != null) {

@@ -33,6 +33,7 @@ class ReadyFileAgreesWithReadinessTest {
                         .readyFile(readyFile)
                         .readyFileRefreshInterval(Duration.ofMillis(20))
                         .healthCheckMaxAge(Duration.ZERO)
+                        .healthCheckTimeout(Duration.ofMinutes(5)) // instant checks: never timed out
                         .readinessCheck("database", databaseUp::get);
     }
 
