@@ -77,6 +77,7 @@ public final class Lifecycle {
     private final Object stateLock = new Object();
     private volatile State state = State.STARTING;
     private boolean readyFileWritten; // guarded by stateLock
+    private boolean readyFileWriteFailing; // guarded by stateLock: logged once, not at every round
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -209,9 +210,13 @@ public final class Lifecycle {
             try {
                 readyFile.write("ready " + Instant.now() + '\n');
                 readyFileWritten = true;
+                readyFileWriteFailing = false;
                 logger.info("Readiness checks pass again: ready-file {} written", readyFile.path());
             } catch (UncheckedIOException e) {
-                logger.error("{}: an exec readiness probe sees the service as not ready", e.getMessage());
+                if (!readyFileWriteFailing) {
+                    readyFileWriteFailing = true;
+                    logger.error("{}: an exec readiness probe sees the service as not ready; retrying", e.getMessage());
+                }
             }
         }
     }
