@@ -78,6 +78,7 @@ public final class Lifecycle {
     private volatile Thread shutdownThread;
     private volatile Thread stopActionThread;
     private volatile Duration drainDuration;
+    private volatile int budgetWarnedFor = -1;
 
     private record NamedStopAction(String name, StopAction action) {
     }
@@ -129,7 +130,7 @@ public final class Lifecycle {
                 throw new StartupException(e.getMessage(), null, e);
             }
         }
-        warnIfOverGracePeriod();
+        warnIfOverGracePeriod(Math.max(1, stopActions.size()));
         logger.info("Starting: {} startup task(s)", startup.progress().size());
         try {
             startup.run();
@@ -168,22 +169,29 @@ public final class Lifecycle {
         }
     }
 
-    private void warnIfOverGracePeriod() {
-        int actions = Math.max(1, stopActions.size());
-        Duration budget = preStopDelay.plus(drainTimeout.compareTo(longLivedDrainTimeout) >= 0
-                                                    ? drainTimeout : longLivedDrainTimeout)
-                                      .plus(stopTimeout.multipliedBy(actions));
-        if (budget.compareTo(terminationGracePeriod) > 0) {
-            logger.warn("Shutdown may take up to {} (pre-stop delay {} + drain {} + {} stop action(s) x {}), more than "
-                        + "the termination grace period of {}: raise the pod's terminationGracePeriodSeconds to at "
-                        + "least {} (and set LIFECYCLE_TERMINATION_GRACE_PERIOD to match), or Kubernetes will SIGKILL "
-                        + "the process mid-shutdown",
-                        Durations.format(budget), Durations.format(preStopDelay),
-                        Durations.format(drainTimeout.compareTo(longLivedDrainTimeout) >= 0
-                                                 ? drainTimeout : longLivedDrainTimeout),
-                        actions, Durations.format(stopTimeout), Durations.format(terminationGracePeriod),
-                        (budget.toMillis() + 999) / 1000);
+    /**
+     * Logs a WARN when the longest possible shutdown leaves less than a 10% margin of the termination grace period:
+     * the pod would be SIGKILLed in the last stop action, or close enough that a slow disk or a GC pause gets it
+     * there. Checked at start (counting at least one stop action, the server's, usually registered later) and again
+     * when the shutdown begins, with the stop actions actually registered; the same budget warns once.
+     */
+    private void warnIfOverGracePeriod(int stopActionCount) {
+        Duration drain = drainTimeout.compareTo(longLivedDrainTimeout) >= 0 ? drainTimeout : longLivedDrainTimeout;
+        Duration budget = preStopDelay.plus(drain).plus(stopTimeout.multipliedBy(stopActionCount));
+        // budget > 90% of the grace period, in integer arithmetic: budget x 10 > grace x 9
+        if (budget.multipliedBy(10).compareTo(terminationGracePeriod.multipliedBy(9)) <= 0
+            || budgetWarnedFor == stopActionCount) {
+            return;
         }
+        budgetWarnedFor = stopActionCount;
+        long minimumSeconds = (budget.toMillis() * 10 + 8_999) / 9_000; // ceil(budget / 0.9), in seconds
+        logger.warn("Shutdown may take up to {} (pre-stop delay {} + drain {} + {} stop action(s) x {}), which leaves "
+                    + "less than 10% of the termination grace period of {}: raise the pod's "
+                    + "terminationGracePeriodSeconds to at least {} (and set LIFECYCLE_TERMINATION_GRACE_PERIOD to "
+                    + "match), or Kubernetes may SIGKILL the process mid-shutdown",
+                    Durations.format(budget), Durations.format(preStopDelay), Durations.format(drain),
+                    stopActionCount, Durations.format(stopTimeout), Durations.format(terminationGracePeriod),
+                    minimumSeconds);
     }
 
     /**
@@ -221,6 +229,7 @@ public final class Lifecycle {
 
     private void runShutdown() {
         long startNanos = System.nanoTime();
+        warnIfOverGracePeriod(stopActions.size());
         State previous;
         synchronized (stateLock) {
             previous = state;

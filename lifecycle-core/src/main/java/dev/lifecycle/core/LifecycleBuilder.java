@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 import dev.lifecycle.core.internal.Durations;
 
@@ -32,6 +34,10 @@ import dev.lifecycle.core.internal.Durations;
  * <tr><td>{@code LIFECYCLE_READY_FILE}</td><td>{@link #readyFile(Path)}</td><td>{@code /tmp/ready}</td></tr>
  * </table>
  * Durations are written {@code 0}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}).
+ * Any other variable starting with {@code LIFECYCLE_} fails the build, naming the closest setting, so that a misspelt
+ * one ({@code LIFECYCLE_PRE_STOP_DELAY}) is not silently ignored; the variables Kubernetes adds for a Service whose
+ * name starts with {@code lifecycle} ({@code LIFECYCLE_EXAMPLE_SERVICE_HOST}, {@code LIFECYCLE_EXAMPLE_PORT}, ...) are
+ * not settings and are left alone.
  */
 public final class LifecycleBuilder {
 
@@ -41,6 +47,18 @@ public final class LifecycleBuilder {
     static final String ENV_STOP_TIMEOUT = "LIFECYCLE_STOP_TIMEOUT";
     static final String ENV_TERMINATION_GRACE_PERIOD = "LIFECYCLE_TERMINATION_GRACE_PERIOD";
     static final String ENV_READY_FILE = "LIFECYCLE_READY_FILE";
+
+    /** Every variable read at {@link #build()}; any other {@code LIFECYCLE_*} variable is a mistake. */
+    static final List<String> SETTINGS = List.of(ENV_PRESTOP_DELAY, ENV_DRAIN_TIMEOUT, ENV_LONG_LIVED_DRAIN_TIMEOUT,
+                                                 ENV_STOP_TIMEOUT, ENV_TERMINATION_GRACE_PERIOD, ENV_READY_FILE);
+    private static final String PREFIX = "LIFECYCLE_";
+    /**
+     * The variables Kubernetes injects for every Service of the namespace (enableServiceLinks, on by default): a
+     * Service named {@code lifecycle-example} gives {@code LIFECYCLE_EXAMPLE_SERVICE_HOST},
+     * {@code LIFECYCLE_EXAMPLE_PORT_80_TCP_ADDR} and the like.
+     */
+    private static final Pattern SERVICE_LINK = Pattern.compile(
+            "[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)");
 
     Duration preStopDelay = Duration.ZERO;
     Duration drainTimeout = Duration.ofSeconds(20);
@@ -112,9 +130,10 @@ public final class LifecycleBuilder {
     }
 
     /**
-     * The pod's {@code terminationGracePeriodSeconds}: if pre-stop delay + drain timeout + stop timeouts exceed it,
-     * {@link Lifecycle#start()} logs a WARN, since Kubernetes would SIGKILL the process mid-shutdown. Nothing else
-     * reads it. The default is 30 seconds, Kubernetes' default.
+     * The pod's {@code terminationGracePeriodSeconds}: if pre-stop delay + drain timeout + stop timeouts leave less
+     * than 10% of it, {@link Lifecycle#start()} logs a WARN, since Kubernetes would SIGKILL the process mid-shutdown;
+     * the shutdown checks again, counting the stop actions registered since. Nothing else reads it. The default is
+     * 30 seconds, Kubernetes' default.
      *
      * @throws IllegalArgumentException if negative
      */
@@ -210,8 +229,9 @@ public final class LifecycleBuilder {
     /**
      * Builds the lifecycle, in state {@link State#STARTING}.
      *
-     * @throws IllegalArgumentException naming the setting and the value, for a bad environment override, a duplicate
-     *     or unknown startup task name, or a cycle between startup tasks
+     * @throws IllegalArgumentException naming the setting and the value, for a bad environment override, an unknown
+     *     {@code LIFECYCLE_*} variable (with the closest setting), a duplicate or unknown startup task name, or a
+     *     cycle between startup tasks
      */
     public Lifecycle build() {
         LifecycleBuilder copy = copyWithOverrides();
@@ -221,6 +241,7 @@ public final class LifecycleBuilder {
 
     private LifecycleBuilder copyWithOverrides() {
         Map<String, String> env = environment != null ? environment : System.getenv();
+        rejectUnknownVariables(env);
         LifecycleBuilder copy = new LifecycleBuilder();
         copy.preStopDelay = duration(env, ENV_PRESTOP_DELAY, preStopDelay);
         copy.drainTimeout = duration(env, ENV_DRAIN_TIMEOUT, drainTimeout);
@@ -252,6 +273,53 @@ public final class LifecycleBuilder {
         copy.livenessChecks.putAll(livenessChecks);
         copy.readinessChecks.putAll(readinessChecks);
         return copy;
+    }
+
+    private static void rejectUnknownVariables(Map<String, String> env) {
+        List<String> unknown = new ArrayList<>();
+        for (String variable : new TreeSet<>(env.keySet())) {
+            if (variable.startsWith(PREFIX) && !SETTINGS.contains(variable)
+                && !SERVICE_LINK.matcher(variable).matches()) {
+                unknown.add(variable + ": unknown setting (did you mean " + closestSetting(variable) + "?)");
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", unknown));
+        }
+    }
+
+    /** The setting at the smallest edit distance from {@code variable}; the first listed wins a tie. */
+    static String closestSetting(String variable) {
+        String closest = SETTINGS.get(0);
+        int best = Integer.MAX_VALUE;
+        for (String setting : SETTINGS) {
+            int distance = editDistance(variable, setting);
+            if (distance < best) {
+                best = distance;
+                closest = setting;
+            }
+        }
+        return closest;
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions, one each. */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static Duration duration(Map<String, String> env, String variable, Duration builderValue) {
