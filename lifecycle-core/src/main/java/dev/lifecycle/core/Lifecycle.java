@@ -91,6 +91,9 @@ public final class Lifecycle {
         terminationGracePeriod = config.terminationGracePeriod;
         retryAfter = config.retryAfter;
         readyFile = config.readyFile == null ? null : new ReadyFile(config.readyFile);
+        if (readyFile != null) {
+            removeStaleReadyFile();
+        }
         livenessChecks = Map.copyOf(config.livenessChecks);
         readinessChecks = Map.copyOf(config.readinessChecks);
         tracker = new InflightTracker(config.describeRequests, System::nanoTime, false);
@@ -106,9 +109,9 @@ public final class Lifecycle {
     }
 
     /**
-     * Runs the startup tasks and makes the service ready: removes a stale ready-file and checks its directory first,
-     * runs the tasks (independent ones in parallel), then, if all succeeded, opens admission, writes the ready-file
-     * and turns readiness up. Call it after the HTTP port is open, so probes answer while the tasks run.
+     * Runs the startup tasks and makes the service ready: checks the ready-file's directory first (a stale file was
+     * already removed at build), runs the tasks (independent ones in parallel), then, if all succeeded, opens
+     * admission, writes the ready-file and turns readiness up. Call it after the HTTP port is open, so probes answer while the tasks run.
      *
      * @throws StartupException if a task failed or timed out (state {@link State#FAILED}, logged at ERROR with the
      *     task's name), if the ready-file cannot be written, or if shutdown began meanwhile
@@ -144,7 +147,7 @@ public final class Lifecycle {
             }
             if (readyFile != null) {
                 try {
-                    readyFile.write("ready " + Instant.now() + '\n');
+                    readyFile.writeReady(Instant.now());
                 } catch (UncheckedIOException e) {
                     state = State.FAILED;
                     logger.error("Startup failed: {}", e.getMessage());
@@ -341,6 +344,18 @@ public final class Lifecycle {
             }
         }
         stopActionThread = null;
+    }
+
+    /**
+     * A file left by a killed process would make an exec probe that only checks existence report this one ready, its
+     * port still closed: remove it at once. A failure is reported again, as a startup failure, by {@link #start()}.
+     */
+    private void removeStaleReadyFile() {
+        try {
+            readyFile.removeStale();
+        } catch (UncheckedIOException e) {
+            logger.error("{}: an exec readiness probe may see the service as ready before it is", e.getMessage());
+        }
     }
 
     private void deleteReadyFile() {

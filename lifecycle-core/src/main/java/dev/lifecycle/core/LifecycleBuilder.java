@@ -154,9 +154,10 @@ public final class LifecycleBuilder {
     }
 
     /**
-     * A file that exists exactly while the service is ready, for an {@code exec: cat} readiness probe. A stale one is
-     * deleted at start; the directory must exist and be writable, and the path must not be a directory. None by
-     * default.
+     * A file that exists exactly while the service is ready, for an exec readiness probe; it names the process that
+     * wrote it, so that the probe the README documents rejects a file left by a killed process. A stale one is
+     * deleted at {@link #build()}; at {@link Lifecycle#start()}, the directory must exist and be writable, and the
+     * path must not be a directory. None by default.
      */
     public LifecycleBuilder readyFile(Path readyFile) {
         this.readyFile = requireNonNull(readyFile, "readyFile cannot be null");
