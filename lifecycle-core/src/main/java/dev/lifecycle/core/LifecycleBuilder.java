@@ -16,7 +16,8 @@ import dev.lifecycle.core.internal.Durations;
 
 /**
  * Builds a {@link Lifecycle}. Every setter checks its argument; {@link #build()} applies the environment overrides,
- * checks the rules between settings and copies the state, so reusing a builder never changes a built lifecycle.
+ * checks the rules between settings and hands the lifecycle an immutable copy of the result, so reusing a builder
+ * never changes a built lifecycle.
  *
  * <h2>Environment overrides</h2>
  * Read at {@link #build()} from {@link System#getenv()} (or {@link #environment(Map)}); a variable that is set wins
@@ -60,19 +61,20 @@ public final class LifecycleBuilder {
     private static final Pattern SERVICE_LINK = Pattern.compile(
             "[A-Z0-9_]+_(SERVICE_HOST|SERVICE_PORT(_[A-Z0-9_]+)?|PORT(_[0-9]+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)?)");
 
-    Duration preStopDelay = Duration.ZERO;
-    Duration drainTimeout = Duration.ofSeconds(20);
-    Duration longLivedDrainTimeout = Duration.ofSeconds(5);
-    Duration stopTimeout = Duration.ofSeconds(5);
-    Duration terminationGracePeriod = Duration.ofSeconds(30);
-    Duration retryAfter = Duration.ofSeconds(1);
-    Path readyFile;
-    boolean describeRequests = true;
-    boolean shutdownHook;
-    Map<String, String> environment;
-    final List<StartupTask> startupTasks = new ArrayList<>();
-    final Map<String, HealthCheck> livenessChecks = new LinkedHashMap<>();
-    final Map<String, HealthCheck> readinessChecks = new LinkedHashMap<>();
+    private Duration preStopDelay = Duration.ZERO;
+    private Duration drainTimeout = Duration.ofSeconds(20);
+    private Duration longLivedDrainTimeout = Duration.ofSeconds(5);
+    private Duration stopTimeout = Duration.ofSeconds(5);
+    private Duration terminationGracePeriod = Duration.ofSeconds(30);
+    private Duration retryAfter = Duration.ofSeconds(1);
+    private Path readyFile;
+    private boolean describeRequests = true;
+    private boolean shutdownHook;
+    private Map<String, String> environment;
+    private Ticker ticker = Ticker.SYSTEM;
+    private final List<StartupTask> startupTasks = new ArrayList<>();
+    private final Map<String, HealthCheck> livenessChecks = new LinkedHashMap<>();
+    private final Map<String, HealthCheck> readinessChecks = new LinkedHashMap<>();
 
     LifecycleBuilder() {
     }
@@ -235,45 +237,43 @@ public final class LifecycleBuilder {
      *     cycle between startup tasks
      */
     public Lifecycle build() {
-        LifecycleBuilder copy = copyWithOverrides();
-        checkTasks(copy.startupTasks);
-        return new Lifecycle(copy);
-    }
-
-    private LifecycleBuilder copyWithOverrides() {
         Map<String, String> env = environment != null ? environment : System.getenv();
         rejectUnknownVariables(env);
-        LifecycleBuilder copy = new LifecycleBuilder();
-        copy.preStopDelay = duration(env, ENV_PRESTOP_DELAY, preStopDelay);
-        copy.drainTimeout = duration(env, ENV_DRAIN_TIMEOUT, drainTimeout);
-        copy.longLivedDrainTimeout = duration(env, ENV_LONG_LIVED_DRAIN_TIMEOUT, longLivedDrainTimeout);
-        copy.stopTimeout = duration(env, ENV_STOP_TIMEOUT, stopTimeout);
-        if (copy.stopTimeout.isZero()) {
+        Duration preStop = duration(env, ENV_PRESTOP_DELAY, preStopDelay);
+        Duration drain = duration(env, ENV_DRAIN_TIMEOUT, drainTimeout);
+        Duration longLivedDrain = duration(env, ENV_LONG_LIVED_DRAIN_TIMEOUT, longLivedDrainTimeout);
+        Duration stop = duration(env, ENV_STOP_TIMEOUT, stopTimeout);
+        if (stop.isZero()) {
             throw new IllegalArgumentException(ENV_STOP_TIMEOUT + ": '" + env.get(ENV_STOP_TIMEOUT)
                                                + "' (expected: > 0)");
         }
-        copy.terminationGracePeriod = duration(env, ENV_TERMINATION_GRACE_PERIOD, terminationGracePeriod);
-        copy.retryAfter = retryAfter;
-        copy.readyFile = readyFile;
-        String readyFileOverride = env.get(ENV_READY_FILE);
-        if (readyFileOverride != null) {
-            if (readyFileOverride.isBlank()) {
-                throw new IllegalArgumentException(ENV_READY_FILE + ": '" + readyFileOverride
-                                                   + "' (expected: a file path)");
-            }
-            try {
-                copy.readyFile = Path.of(readyFileOverride);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(ENV_READY_FILE + ": '" + readyFileOverride
-                                                   + "' (expected: a file path)", e);
-            }
+        Duration gracePeriod = duration(env, ENV_TERMINATION_GRACE_PERIOD, terminationGracePeriod);
+        Path ready = path(env, ENV_READY_FILE, readyFile);
+        checkTasks(startupTasks);
+        return new Lifecycle(new LifecycleConfig(preStop, drain, longLivedDrain, stop, gracePeriod, retryAfter, ready,
+                                                 describeRequests, shutdownHook, startupTasks, livenessChecks,
+                                                 readinessChecks, ticker));
+    }
+
+    /** Test hook: the time the shutdown sequence's bounds are measured in. The default is {@link Ticker#SYSTEM}. */
+    LifecycleBuilder ticker(Ticker ticker) {
+        this.ticker = requireNonNull(ticker, "ticker cannot be null");
+        return this;
+    }
+
+    private static Path path(Map<String, String> env, String variable, Path builderValue) {
+        String text = env.get(variable);
+        if (text == null) {
+            return builderValue;
         }
-        copy.describeRequests = describeRequests;
-        copy.shutdownHook = shutdownHook;
-        copy.startupTasks.addAll(startupTasks);
-        copy.livenessChecks.putAll(livenessChecks);
-        copy.readinessChecks.putAll(readinessChecks);
-        return copy;
+        if (text.isBlank()) {
+            throw new IllegalArgumentException(variable + ": '" + text + "' (expected: a file path)");
+        }
+        try {
+            return Path.of(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(variable + ": '" + text + "' (expected: a file path)", e);
+        }
     }
 
     private static void rejectUnknownVariables(Map<String, String> env) {

@@ -86,21 +86,27 @@ class ShutdownTest {
     }
 
     @Test
-    void drainTimeoutIsLoggedWithTheRequestsStillInFlightAndTheSequenceGoesOn() {
-        Lifecycle lifecycle = builder().drainTimeout(Duration.ofMillis(100)).build();
+    void drainTimeoutIsLoggedWithTheRequestsStillInFlightAndTheSequenceGoesOn() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).drainTimeout(Duration.ofSeconds(20)).build();
         lifecycle.start();
         lifecycle.tracker().tryEnter("GET", "/orders/42?token=secret");
+        ticker.advance(Duration.ofSeconds(1));
         lifecycle.tracker().tryEnter("POST", "/payments");
         AtomicBoolean stopped = new AtomicBoolean();
         lifecycle.addStopAction("server", () -> stopped.set(true));
 
         try (LogCapture log = new LogCapture()) {
-            lifecycle.shutdown();
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
+            ticker.awaitWaiters(1); // the drain
+            ticker.advance(Duration.ofSeconds(19));
+            assertThat(shutdown).isNotDone();
+            ticker.advance(Duration.ofSeconds(1));
+            assertThat(shutdown).succeedsWithin(WAIT);
 
-            assertThat(log.text()).contains("WARN", "Drain timed out after", "with 2 request(s) and 0 long-lived "
-                                                                             + "request(s) still in flight; oldest: "
-                                                                             + "GET /orders/42 (age ",
-                                            "POST /payments (age ")
+            assertThat(log.text()).contains("WARN", "Drain timed out after 20.0 s with 2 request(s) and 0 long-lived "
+                                                    + "request(s) still in flight; oldest: GET /orders/42 (age 21.0 s)"
+                                                    + ", POST /payments (age 20.0 s)")
                                   .doesNotContain("secret");
         }
         assertThat(stopped).isTrue();
@@ -144,21 +150,29 @@ class ShutdownTest {
     }
 
     @Test
-    void preStopDelayIsWaitedOut() {
-        Duration delay = Duration.ofMillis(200);
-        Lifecycle lifecycle = builder().preStopDelay(delay).build();
+    void preStopDelayIsWaitedOut() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).preStopDelay(Duration.ofSeconds(5)).build();
         lifecycle.start();
 
-        long start = System.nanoTime();
-        lifecycle.shutdown();
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
+        ticker.awaitWaiters(1);
+        ticker.advance(Duration.ofMillis(4999));
+        ticker.awaitWaiters(1); // still waiting
+        assertThat(lifecycle.tracker().isClosed()).isFalse();
+        ticker.advance(Duration.ofMillis(1));
 
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay);
+        assertThat(shutdown).succeedsWithin(WAIT);
+        assertThat(lifecycle.tracker().isClosed()).isTrue();
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }
 
     @Test
-    void longLivedRequestsAreToldToEndWhenAdmissionClosesAndHaveTheirOwnBound() {
-        Lifecycle lifecycle = builder().drainTimeout(Duration.ofMinutes(1))
-                                       .longLivedDrainTimeout(Duration.ofMillis(100))
+    void longLivedRequestsAreToldToEndWhenAdmissionClosesAndHaveTheirOwnBound() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker)
+                                       .drainTimeout(Duration.ofMinutes(1))
+                                       .longLivedDrainTimeout(Duration.ofSeconds(2))
                                        .build();
         lifecycle.start();
         InflightRequest stream = lifecycle.tracker().tryEnter("GET", "/events");
@@ -171,10 +185,12 @@ class ShutdownTest {
 
         try (LogCapture log = new LogCapture()) {
             CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
-            // The main drain timeout is a minute: finishing within WAIT shows the long-lived bound applied.
+            ticker.awaitWaiters(1); // the long-lived drain: the main one is over at once
+            ticker.advance(Duration.ofSeconds(2)); // the main drain timeout is a minute: the long-lived bound applies
             assertThat(shutdown).succeedsWithin(WAIT);
 
             assertThat(log.text()).contains("Admission closed: draining 0 request(s) in flight and 1 long-lived",
+                                            "Drain timed out after 2.0 s",
                                             "with 0 request(s) and 1 long-lived request(s) still in flight; oldest: "
                                             + "GET /events [long-lived] (age ");
         }
@@ -200,13 +216,16 @@ class ShutdownTest {
 
     @Test
     void stopActionsThatThrowOrHangAreLoggedBoundedAndTheNextOneStillRuns() throws Exception {
-        Lifecycle lifecycle = builder().stopTimeout(Duration.ofMillis(200)).build();
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).stopTimeout(Duration.ofSeconds(5)).build();
         lifecycle.start();
         List<String> ran = new CopyOnWriteArrayList<>();
+        CountDownLatch hangingRuns = new CountDownLatch(1);
         CountDownLatch hangingInterrupted = new CountDownLatch(1);
         lifecycle.addStopAction("database pool", () -> ran.add("database pool"));
         lifecycle.addStopAction("hanging client", () -> {
             ran.add("hanging client");
+            hangingRuns.countDown();
             try {
                 new CountDownLatch(1).await(1, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
@@ -219,11 +238,15 @@ class ShutdownTest {
         });
 
         try (LogCapture log = new LogCapture()) {
-            lifecycle.shutdown();
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
+            assertThat(hangingRuns.await(10, TimeUnit.SECONDS)).isTrue();
+            ticker.awaitWaiters(1);
+            ticker.advance(Duration.ofSeconds(5));
+            assertThat(shutdown).succeedsWithin(WAIT);
 
             assertThat(log.text()).contains("Stop action 'broken cache' failed; going on",
                                             "cache already closed",
-                                            "Stop action 'hanging client' did not finish within 200 ms; "
+                                            "Stop action 'hanging client' did not finish within 5.0 s; "
                                             + "interrupting it and going on",
                                             "Stop action 'database pool' done");
         }
