@@ -46,6 +46,8 @@ import dev.lifecycle.core.internal.ReadyFile;
  * <li>stop actions run in reverse order of registration, each bounded;</li>
  * <li>state {@link State#STOPPED}.</li>
  * </ol>
+ * Interrupting the thread that runs the sequence ends none of these waits early: the order and every bound are kept,
+ * and the thread's interrupt flag is set again when the sequence has ended.
  */
 public final class Lifecycle {
 
@@ -68,6 +70,7 @@ public final class Lifecycle {
     private volatile Thread shutdownThread;
     private volatile Duration drainDuration;
     private volatile int budgetWarnedFor = -1;
+    private int interruptsDuringShutdown; // only the shutdown thread reads and writes it
 
     Lifecycle(LifecycleConfig config) {
         this.config = config;
@@ -192,6 +195,11 @@ public final class Lifecycle {
         try {
             runShutdown();
         } finally {
+            if (interruptsDuringShutdown > 0) {
+                logger.warn("The shutdown thread was interrupted {} time(s); the sequence kept its order and bounds, "
+                            + "and its interrupt flag is set again now", interruptsDuringShutdown);
+                Thread.currentThread().interrupt();
+            }
             stopped.complete(null);
         }
     }
@@ -218,15 +226,9 @@ public final class Lifecycle {
     private void cancelStartup() {
         logger.info("Shutdown during startup: interrupting startup tasks; the service never became ready");
         startup.cancel(new StartupException("Startup was interrupted by shutdown", null, null));
-        boolean ended;
-        try {
-            ended = await(startup.tasksEnded(), config.stopTimeout());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            ended = false;
-        }
+        await(startup.tasksEnded(), config.stopTimeout());
         List<String> running = startup.stillRunning();
-        if (!ended && !running.isEmpty()) {
+        if (!running.isEmpty()) {
             logger.warn("Startup task(s) {} still running {} after being interrupted; going on", running,
                         Durations.format(config.stopTimeout()));
         }
@@ -236,12 +238,8 @@ public final class Lifecycle {
         Duration delay = config.preStopDelay();
         logger.info("Draining: readiness down{}", delay.isZero() ? ""
                 : "; serving for the pre-stop delay of " + Durations.format(delay));
-        try {
-            // Waiting out the delay is the behaviour: the service keeps serving while load balancers catch up.
-            await(preStopDelayEnded, delay);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // Waiting out the delay is the behaviour: the service keeps serving while load balancers catch up.
+        await(preStopDelayEnded, delay);
     }
 
     private void closeAdmission() {
@@ -253,17 +251,9 @@ public final class Lifecycle {
 
     private void drain() {
         long drainStart = ticker.nanoTime();
-        boolean drained;
-        boolean longLivedDrained;
-        try {
-            drained = await(tracker.drained(), config.drainTimeout());
-            Duration left = config.longLivedDrainTimeout().minusNanos(ticker.nanoTime() - drainStart);
-            longLivedDrained = await(tracker.longLivedDrained(), left.isNegative() ? Duration.ZERO : left);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            drained = tracker.inflight() == 0;
-            longLivedDrained = tracker.longLived() == 0;
-        }
+        boolean drained = await(tracker.drained(), config.drainTimeout());
+        Duration left = config.longLivedDrainTimeout().minusNanos(ticker.nanoTime() - drainStart);
+        boolean longLivedDrained = await(tracker.longLivedDrained(), left.isNegative() ? Duration.ZERO : left);
         if (drained && longLivedDrained) {
             logger.info("Drained in {}", Durations.formatNanos(ticker.nanoTime() - drainStart));
             return;
@@ -277,9 +267,22 @@ public final class Lifecycle {
                     which);
     }
 
-    /** Waits for {@code event}, at most {@code timeout} on the ticker; whether it completed. */
-    private boolean await(CompletableFuture<?> event, Duration timeout) throws InterruptedException {
-        return ticker.await(event, timeout.toNanos());
+    /**
+     * Waits for {@code event}, at most {@code timeout} on the ticker, whatever interrupts the shutdown thread gets:
+     * an interrupt neither ends a wait early nor skips the next one (a stop action would start while the one before
+     * still runs). It is counted and the flag set again once the sequence has ended, for the caller to see.
+     *
+     * @return whether {@code event} completed
+     */
+    private boolean await(CompletableFuture<?> event, Duration timeout) {
+        long deadline = ticker.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return ticker.await(event, deadline - ticker.nanoTime());
+            } catch (InterruptedException e) {
+                interruptsDuringShutdown++; // the flag is clear again: the next round waits
+            }
+        }
     }
 
     private void awaitStopped() {

@@ -25,8 +25,8 @@ final class StopActions {
     /** A bounded wait of the shutdown sequence, measured on its ticker. */
     @FunctionalInterface
     interface BoundedWait {
-        /** Waits for {@code event} at most {@code timeout}; whether it completed. */
-        boolean await(CompletableFuture<?> event, Duration timeout) throws InterruptedException;
+        /** Waits for {@code event} at most {@code timeout}, interrupts or not; whether it completed. */
+        boolean await(CompletableFuture<?> event, Duration timeout);
     }
 
     private record Named(String name, StopAction action) {
@@ -76,16 +76,10 @@ final class StopActions {
         thread.setDaemon(true);
         running = thread;
         thread.start();
-        try {
-            if (!wait.await(done, timeout)) {
-                logger.warn("Stop action '{}' did not finish within {}; interrupting it and going on", named.name(),
-                            Durations.format(timeout));
-                thread.interrupt();
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            logger.warn("Interrupted while waiting for stop action '{}'; going on", named.name());
+        if (!wait.await(done, timeout)) {
+            logger.warn("Stop action '{}' did not finish within {}; interrupting it and going on", named.name(),
+                        Durations.format(timeout));
+            thread.interrupt();
             return;
         }
         try {

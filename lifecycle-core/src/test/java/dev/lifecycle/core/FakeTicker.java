@@ -23,6 +23,7 @@ final class FakeTicker implements Ticker {
 
     private long now = 1_000_000_000L; // guarded by this
     private final List<Timer> timers = new ArrayList<>(); // guarded by this
+    private int waits; // guarded by this: every timed wait begun
 
     @Override
     public synchronized long nanoTime() {
@@ -41,6 +42,7 @@ final class FakeTicker implements Ticker {
             }
             timer = new Timer(now + timeoutNanos, new CompletableFuture<>());
             timers.add(timer);
+            waits++;
             notifyAll();
         }
         try {
@@ -82,6 +84,26 @@ final class FakeTicker implements Ticker {
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
+    }
+
+    /**
+     * Blocks until {@code count} timed waits have begun on this ticker since it was created: tells the test that the
+     * waiting thread has moved on to its next wait, whichever it is.
+     */
+    synchronized void awaitWaitsBegun(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + REAL_BOUND.toNanos();
+        while (waits < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("FakeTicker: " + waits + " wait(s) begun, expected " + count);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
+    /** The number of timed waits begun so far. */
+    synchronized int waitsBegun() {
+        return waits;
     }
 
     private int pendingWaiters() {

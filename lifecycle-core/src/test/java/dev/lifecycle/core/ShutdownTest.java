@@ -214,6 +214,102 @@ class ShutdownTest {
         assertThat(lifecycle.tracker().longLived()).isZero();
     }
 
+    // Regression (issue 11, defect 7): one interrupt of the thread running shutdown() ended the pre-stop delay, made
+    // the drain return at once and started every stop action without waiting for the one before. Each phase is
+    // interrupted here; FakeTicker.awaitWaitsBegun tells when the thread has moved to its next wait, so each check
+    // sees where the interrupt took it.
+    @Test
+    void interruptsOfTheShutdownThreadNeitherEndAWaitEarlyNorReorderTheSequence() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker)
+                                       .preStopDelay(Duration.ofSeconds(5))
+                                       .drainTimeout(Duration.ofSeconds(20))
+                                       .stopTimeout(Duration.ofSeconds(5))
+                                       .build();
+        lifecycle.start();
+        InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
+        List<String> events = new CopyOnWriteArrayList<>();
+        CountDownLatch serverStopping = new CountDownLatch(1);
+        CountDownLatch releaseServer = new CountDownLatch(1);
+        lifecycle.addStopAction("database pool", () -> events.add("pool stopped"));
+        lifecycle.addStopAction("http server", () -> {
+            serverStopping.countDown();
+            releaseServer.await(10, TimeUnit.SECONDS);
+            events.add("server stopped");
+        });
+        CompletableFuture<Boolean> flagAfterShutdown = new CompletableFuture<>();
+        Thread shutdown = inBackground(() -> {
+            lifecycle.shutdown();
+            flagAfterShutdown.complete(Thread.currentThread().isInterrupted());
+        });
+
+        try (LogCapture log = new LogCapture()) {
+            // 1. the pre-stop delay
+            ticker.awaitWaiters(1);
+            int waits = ticker.waitsBegun();
+            shutdown.interrupt();
+            ticker.awaitWaitsBegun(waits + 1);
+            assertThat(lifecycle.tracker().isClosed()).as("admission still open: the delay goes on").isFalse();
+            ticker.advance(Duration.ofSeconds(5));
+
+            // 2. the drain
+            await().atMost(WAIT).until(() -> lifecycle.tracker().isClosed());
+            ticker.awaitWaiters(1);
+            waits = ticker.waitsBegun();
+            shutdown.interrupt();
+            ticker.awaitWaitsBegun(waits + 1);
+            assertThat(lifecycle.drainDuration()).as("the drain goes on").isEmpty();
+            request.exit();
+
+            // 3. a stop action
+            assertThat(serverStopping.await(10, TimeUnit.SECONDS)).isTrue();
+            ticker.awaitWaiters(1);
+            waits = ticker.waitsBegun();
+            shutdown.interrupt();
+            ticker.awaitWaitsBegun(waits + 1);
+            assertThat(events).as("the pool waits for the server").isEmpty();
+            releaseServer.countDown();
+
+            assertThat(flagAfterShutdown).succeedsWithin(WAIT).as("interrupt flag restored at the end").isEqualTo(true);
+            assertThat(events).containsExactly("server stopped", "pool stopped");
+            assertThat(lifecycle.drainDuration()).contains(Duration.ZERO);
+            assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Admission closed", "Drained in",
+                                                       "Stop action 'http server' done",
+                                                       "Stop action 'database pool' done", "Stopped in")
+                                  .doesNotContain("Interrupted while waiting", "Drain timed out");
+        } finally {
+            releaseServer.countDown();
+        }
+    }
+
+    // Regression (issue 11, defect 7): shutdown() called from a catch block of InterruptedException, the flag still
+    // set, skipped the pre-stop delay and the drain.
+    @Test
+    void shutdownCalledWithTheInterruptFlagSetStillServesThePreStopDelayAndDrains() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).preStopDelay(Duration.ofSeconds(5)).build();
+        lifecycle.start();
+        InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
+        CompletableFuture<Boolean> flagAfterShutdown = new CompletableFuture<>();
+        inBackground(() -> {
+            Thread.currentThread().interrupt();
+            lifecycle.shutdown();
+            flagAfterShutdown.complete(Thread.interrupted());
+        });
+
+        ticker.awaitWaitsBegun(2); // the delay, then (interrupted) the delay again or, wrongly, the drain
+        assertThat(lifecycle.tracker().isClosed()).as("admission still open: the delay goes on").isFalse();
+        ticker.advance(Duration.ofSeconds(5));
+        await().atMost(WAIT).until(() -> lifecycle.tracker().isClosed());
+        ticker.awaitWaiters(1);
+        assertThat(flagAfterShutdown).as("the drain waits for the request").isNotDone();
+        request.exit();
+
+        assertThat(flagAfterShutdown).succeedsWithin(WAIT).isEqualTo(true);
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    }
+
     @Test
     void stopActionsThatThrowOrHangAreLoggedBoundedAndTheNextOneStillRuns() throws Exception {
         FakeTicker ticker = new FakeTicker();
