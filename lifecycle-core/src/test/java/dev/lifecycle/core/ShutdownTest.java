@@ -283,6 +283,62 @@ class ShutdownTest {
         }
     }
 
+    // Regression (issue 11, defect 7), the drain alone: an interrupt made it return at once, requests in flight.
+    @Test
+    void anInterruptDuringTheDrainDoesNotEndIt() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).drainTimeout(Duration.ofSeconds(20)).build();
+        lifecycle.start();
+        InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
+        AtomicBoolean stopped = new AtomicBoolean();
+        lifecycle.addStopAction("http server", () -> stopped.set(true));
+        Thread shutdown = inBackground(lifecycle::shutdown);
+
+        ticker.awaitWaiters(1);
+        int waits = ticker.waitsBegun();
+        shutdown.interrupt();
+        ticker.awaitWaitsBegun(waits + 1); // the drain again or, wrongly, the stop action
+        assertThat(lifecycle.drainDuration()).as("the drain goes on").isEmpty();
+        ticker.advance(Duration.ofSeconds(19));
+        assertThat(stopped).isFalse();
+        request.exit();
+
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.STOPPED);
+        assertThat(lifecycle.drainDuration()).contains(Duration.ofSeconds(19));
+        assertThat(stopped).isTrue();
+    }
+
+    // Regression (issue 11, defect 7), a stop action alone: an interrupt started the next one while it still ran.
+    @Test
+    void anInterruptDuringAStopActionDoesNotStartTheNextOne() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).stopTimeout(Duration.ofSeconds(5)).build();
+        lifecycle.start();
+        List<String> events = new CopyOnWriteArrayList<>();
+        CountDownLatch serverStopping = new CountDownLatch(1);
+        CountDownLatch releaseServer = new CountDownLatch(1);
+        lifecycle.addStopAction("database pool", () -> events.add("pool stopped"));
+        lifecycle.addStopAction("http server", () -> {
+            serverStopping.countDown();
+            releaseServer.await(10, TimeUnit.SECONDS);
+            events.add("server stopped");
+        });
+        Thread shutdown = inBackground(lifecycle::shutdown);
+        try {
+            assertThat(serverStopping.await(10, TimeUnit.SECONDS)).isTrue();
+            ticker.awaitWaiters(1);
+            int waits = ticker.waitsBegun();
+            shutdown.interrupt();
+            ticker.awaitWaitsBegun(waits + 1); // the server's action again or, wrongly, the pool's
+            assertThat(events).isEmpty();
+        } finally {
+            releaseServer.countDown();
+        }
+
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.STOPPED);
+        assertThat(events).containsExactly("server stopped", "pool stopped");
+    }
+
     // Regression (issue 11, defect 7): shutdown() called from a catch block of InterruptedException, the flag still
     // set, skipped the pre-stop delay and the drain.
     @Test
