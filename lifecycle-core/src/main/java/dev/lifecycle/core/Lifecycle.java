@@ -58,6 +58,10 @@ public final class Lifecycle {
     private final Ticker ticker;
     private final ReadyFile readyFile;
     private final InflightTracker tracker;
+    private final ConnectionStats connections = new ConnectionStats();
+    private final LocalResponse refusedStarting;
+    private final LocalResponse refusedFailed;
+    private final LocalResponse refusedDraining;
     private final StartupRun startup;
     private final StopActions stopActions;
 
@@ -79,7 +83,13 @@ public final class Lifecycle {
         if (readyFile != null) {
             removeStaleReadyFile();
         }
-        tracker = new InflightTracker(config.describeRequests(), ticker::nanoTime, false);
+        long retryAfterSeconds = retryAfterSeconds();
+        refusedStarting = LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "starting");
+        refusedFailed = LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "startup failed");
+        refusedDraining = config.drainPolicy() == DrainPolicy.REJECT_429
+                          ? LocalResponse.refusal(429, "Too Many Requests", retryAfterSeconds, "shutting down")
+                          : LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "shutting down");
+        tracker = new InflightTracker(config.describeRequests(), ticker::nanoTime, false, config.drainPolicy());
         startup = new StartupRun(config.startupTasks());
         stopActions = new StopActions(config.stopTimeout());
         if (config.shutdownHook()) {
@@ -215,7 +225,7 @@ public final class Lifecycle {
             default -> logger.info("Shutdown in state {}", previous);
         }
         long drainStart = ticker.nanoTime();
-        closeAdmission();
+        beginDrain();
         drain();
         drainDuration = Duration.ofNanos(ticker.nanoTime() - drainStart);
         stopActions.runAll(this::await, ticker);
@@ -242,11 +252,12 @@ public final class Lifecycle {
         await(preStopDelayEnded, delay);
     }
 
-    private void closeAdmission() {
+    private void beginDrain() {
         long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
         tracker.close();
-        logger.info("Admission closed: draining {} request(s) in flight{} (timeout {})", tracker.inflight(),
-                    longLived == 0 ? "" : " and " + longLived + " long-lived", Durations.format(config.drainTimeout()));
+        logger.info("Drain began ({}): {} request(s) in flight{} (timeout {})", config.drainPolicy().value(),
+                    tracker.inflight(), longLived == 0 ? "" : " and " + longLived + " long-lived",
+                    Durations.format(config.drainTimeout()));
     }
 
     private void drain() {
@@ -255,7 +266,10 @@ public final class Lifecycle {
         Duration left = config.longLivedDrainTimeout().minusNanos(ticker.nanoTime() - drainStart);
         boolean longLivedDrained = await(tracker.longLivedDrained(), left.isNegative() ? Duration.ZERO : left);
         if (drained && longLivedDrained) {
-            logger.info("Drained in {}", Durations.formatNanos(ticker.nanoTime() - drainStart));
+            logger.info("Drained in {}: {} request(s) served during the drain, {} refused in all; connections closed: "
+                        + "{} idle, {} after a response", Durations.formatNanos(ticker.nanoTime() - drainStart),
+                        tracker.servedWhileDraining(), tracker.refused(), connections.closedIdleCount(),
+                        connections.closedAfterResponseCount());
             return;
         }
         List<String> oldest = tracker.describeOldest(OLDEST_REPORTED);
@@ -379,6 +393,46 @@ public final class Lifecycle {
     public long retryAfterSeconds() {
         Duration retryAfter = config.retryAfter();
         return retryAfter.getSeconds() + (retryAfter.getNano() == 0 ? 0 : 1);
+    }
+
+    /** The drain policy: what a request that arrives after the drain began gets. */
+    public DrainPolicy drainPolicy() {
+        return config.drainPolicy();
+    }
+
+    /**
+     * The answer to a request that {@link InflightTracker#tryEnter(String, String)} refused: {@code 503} (or
+     * {@code 429} under {@link DrainPolicy#REJECT_429} while draining) with {@code Retry-After}, a plain-text body
+     * naming the reason (starting, startup failed, shutting down), and the connection closed. Allocates nothing.
+     */
+    public LocalResponse refusal() {
+        State current = state;
+        if (current == State.STARTING && !tracker.isDraining()) {
+            return refusedStarting;
+        }
+        if (current == State.FAILED) {
+            return refusedFailed;
+        }
+        return refusedDraining;
+    }
+
+    /**
+     * The answer to a {@code GET} or {@code HEAD} of {@code probe}'s path: {@code 200} when the probe is up,
+     * {@code 503} otherwise, with the {@link Health#toJson(Probe, boolean) health JSON} and
+     * {@code Cache-Control: no-store}; the connection closes while draining. Runs the checks that the probe depends
+     * on, so it may block: adapters on an event loop call it elsewhere.
+     *
+     * @param showDetails whether the body shows the checks' error messages (they may reveal internals)
+     */
+    public LocalResponse probeResponse(Probe probe, boolean showDetails) {
+        requireNonNull(probe, "probe cannot be null");
+        Health health = health(probe);
+        return LocalResponse.probe(health.isUp(probe), health.toJson(probe, showDetails), isDraining());
+    }
+
+    /** What the drain did to connections, as reported by the server adapter. */
+    public ConnectionStats connections() {
+        return connections;
     }
 
     /** How long the drain took, once it has finished. */

@@ -33,6 +33,8 @@ import dev.lifecycle.core.internal.Durations;
  * <tr><td>{@code LIFECYCLE_TERMINATION_GRACE_PERIOD}</td><td>{@link #terminationGracePeriod(Duration)}</td>
  *     <td>{@code 60s}</td></tr>
  * <tr><td>{@code LIFECYCLE_READY_FILE}</td><td>{@link #readyFile(Path)}</td><td>{@code /tmp/ready}</td></tr>
+ * <tr><td>{@code LIFECYCLE_DRAIN_POLICY}</td><td>{@link #drainPolicy(DrainPolicy)}</td>
+ *     <td>{@code reject-503}</td></tr>
  * </table>
  * Durations are written {@code 0}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}).
  * Any other variable starting with {@code LIFECYCLE_} fails the build, naming the closest setting, so that a misspelt
@@ -48,10 +50,12 @@ public final class LifecycleBuilder {
     static final String ENV_STOP_TIMEOUT = "LIFECYCLE_STOP_TIMEOUT";
     static final String ENV_TERMINATION_GRACE_PERIOD = "LIFECYCLE_TERMINATION_GRACE_PERIOD";
     static final String ENV_READY_FILE = "LIFECYCLE_READY_FILE";
+    static final String ENV_DRAIN_POLICY = "LIFECYCLE_DRAIN_POLICY";
 
     /** Every variable read at {@link #build()}; any other {@code LIFECYCLE_*} variable is a mistake. */
     static final List<String> SETTINGS = List.of(ENV_PRESTOP_DELAY, ENV_DRAIN_TIMEOUT, ENV_LONG_LIVED_DRAIN_TIMEOUT,
-                                                 ENV_STOP_TIMEOUT, ENV_TERMINATION_GRACE_PERIOD, ENV_READY_FILE);
+                                                 ENV_STOP_TIMEOUT, ENV_TERMINATION_GRACE_PERIOD, ENV_READY_FILE,
+                                                 ENV_DRAIN_POLICY);
     private static final String PREFIX = "LIFECYCLE_";
     /**
      * The variables Kubernetes injects for every Service of the namespace (enableServiceLinks, on by default): a
@@ -67,6 +71,7 @@ public final class LifecycleBuilder {
     private Duration stopTimeout = Duration.ofSeconds(5);
     private Duration terminationGracePeriod = Duration.ofSeconds(30);
     private Duration retryAfter = Duration.ofSeconds(1);
+    private DrainPolicy drainPolicy = DrainPolicy.SERVE_AND_CLOSE;
     private Path readyFile;
     private boolean describeRequests = true;
     private boolean shutdownHook;
@@ -152,6 +157,18 @@ public final class LifecycleBuilder {
      */
     public LifecycleBuilder retryAfter(Duration retryAfter) {
         this.retryAfter = Durations.requireNonNegative("retryAfter", retryAfter);
+        return this;
+    }
+
+    /**
+     * What a request that arrives after the drain began gets: served with {@code Connection: close}, or refused with
+     * {@code 503} or {@code 429} and {@code Retry-After}; see {@link DrainPolicy}. The default is
+     * {@link DrainPolicy#SERVE_AND_CLOSE}, which fails no request that reaches the service.
+     *
+     * @throws NullPointerException if {@code drainPolicy} is {@code null}
+     */
+    public LifecycleBuilder drainPolicy(DrainPolicy drainPolicy) {
+        this.drainPolicy = requireNonNull(drainPolicy, "drainPolicy cannot be null");
         return this;
     }
 
@@ -248,10 +265,13 @@ public final class LifecycleBuilder {
                                                + "' (expected: > 0)");
         }
         Duration gracePeriod = duration(env, ENV_TERMINATION_GRACE_PERIOD, terminationGracePeriod);
+        String drainPolicyOverride = env.get(ENV_DRAIN_POLICY);
+        DrainPolicy policy = drainPolicyOverride == null ? drainPolicy
+                                                         : DrainPolicy.parse(ENV_DRAIN_POLICY, drainPolicyOverride);
         Path ready = path(env, ENV_READY_FILE, readyFile);
         checkTasks(startupTasks);
-        return new Lifecycle(new LifecycleConfig(preStop, drain, longLivedDrain, stop, gracePeriod, retryAfter, ready,
-                                                 describeRequests, shutdownHook, startupTasks, livenessChecks,
+        return new Lifecycle(new LifecycleConfig(preStop, drain, longLivedDrain, stop, gracePeriod, retryAfter, policy,
+                                                 ready, describeRequests, shutdownHook, startupTasks, livenessChecks,
                                                  readinessChecks, ticker));
     }
 

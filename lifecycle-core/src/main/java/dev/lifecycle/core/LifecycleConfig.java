@@ -16,7 +16,8 @@ import java.util.Map;
  * @param ticker the time the shutdown sequence's bounds are measured in; {@link Ticker#SYSTEM} but in tests
  */
 record LifecycleConfig(Duration preStopDelay, Duration drainTimeout, Duration longLivedDrainTimeout,
-                       Duration stopTimeout, Duration terminationGracePeriod, Duration retryAfter, Path readyFile,
+                       Duration stopTimeout, Duration terminationGracePeriod, Duration retryAfter,
+                       DrainPolicy drainPolicy, Path readyFile,
                        boolean describeRequests, boolean shutdownHook, List<StartupTask> startupTasks,
                        Map<String, HealthCheck> livenessChecks, Map<String, HealthCheck> readinessChecks,
                        Ticker ticker) {

@@ -58,8 +58,8 @@ class ShutdownTest {
         try (LogCapture log = new LogCapture()) {
             lifecycle.shutdown();
 
-            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Admission closed: draining 0 "
-                                                       + "request(s) in flight (timeout 20.0 s)", "Drained in",
+            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Drain began (serve-and-close): "
+                                                       + "0 request(s) in flight (timeout 20.0 s)", "Drained in",
                                                        "Stop action 'last registered' done",
                                                        "Stop action 'first registered' done", "Stopped in");
         }
@@ -71,7 +71,7 @@ class ShutdownTest {
 
     @Test
     void drainWaitsForAnInFlightRequestAndEndsWhenItExits() {
-        Lifecycle lifecycle = builder().build();
+        Lifecycle lifecycle = builder().drainPolicy(DrainPolicy.REJECT_503).build();
         lifecycle.start();
         InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
         Thread shutdown = inBackground(lifecycle::shutdown);
@@ -129,7 +129,7 @@ class ShutdownTest {
 
     @Test
     void preStopDelayKeepsAdmittingThenAdmissionCloses() {
-        Lifecycle lifecycle = builder().preStopDelay(Duration.ofMinutes(1)).build();
+        Lifecycle lifecycle = builder().preStopDelay(Duration.ofMinutes(1)).drainPolicy(DrainPolicy.REJECT_503).build();
         lifecycle.start();
         inBackground(lifecycle::shutdown);
 
@@ -159,11 +159,11 @@ class ShutdownTest {
         ticker.awaitWaiters(1);
         ticker.advance(Duration.ofMillis(4999));
         ticker.awaitWaiters(1); // still waiting
-        assertThat(lifecycle.tracker().isClosed()).isFalse();
+        assertThat(lifecycle.tracker().isDraining()).isFalse();
         ticker.advance(Duration.ofMillis(1));
 
         assertThat(shutdown).succeedsWithin(WAIT);
-        assertThat(lifecycle.tracker().isClosed()).isTrue();
+        assertThat(lifecycle.tracker().isDraining()).isTrue();
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }
 
@@ -189,7 +189,8 @@ class ShutdownTest {
             ticker.advance(Duration.ofSeconds(2)); // the main drain timeout is a minute: the long-lived bound applies
             assertThat(shutdown).succeedsWithin(WAIT);
 
-            assertThat(log.text()).contains("Admission closed: draining 0 request(s) in flight and 1 long-lived",
+            assertThat(log.text()).contains("Drain began (serve-and-close): 0 request(s) in flight and 1 "
+                                            + "long-lived",
                                             "Drain timed out after 2.0 s",
                                             "with 0 request(s) and 1 long-lived request(s) still in flight; oldest: "
                                             + "GET /events [long-lived] (age ");
@@ -238,22 +239,22 @@ class ShutdownTest {
             events.add("server stopped");
         });
         CompletableFuture<Boolean> flagAfterShutdown = new CompletableFuture<>();
-        Thread shutdown = inBackground(() -> {
-            lifecycle.shutdown();
-            flagAfterShutdown.complete(Thread.currentThread().isInterrupted());
-        });
 
         try (LogCapture log = new LogCapture()) {
+            Thread shutdown = inBackground(() -> {
+                lifecycle.shutdown();
+                flagAfterShutdown.complete(Thread.currentThread().isInterrupted());
+            });
             // 1. the pre-stop delay
             ticker.awaitWaiters(1);
             int waits = ticker.waitsBegun();
             shutdown.interrupt();
             ticker.awaitWaitsBegun(waits + 1);
-            assertThat(lifecycle.tracker().isClosed()).as("admission still open: the delay goes on").isFalse();
+            assertThat(lifecycle.tracker().isDraining()).as("the drain has not begun: the delay goes on").isFalse();
             ticker.advance(Duration.ofSeconds(5));
 
             // 2. the drain
-            await().atMost(WAIT).until(() -> lifecycle.tracker().isClosed());
+            await().atMost(WAIT).until(() -> lifecycle.tracker().isDraining());
             ticker.awaitWaiters(1);
             waits = ticker.waitsBegun();
             shutdown.interrupt();
@@ -274,7 +275,7 @@ class ShutdownTest {
             assertThat(events).containsExactly("server stopped", "pool stopped");
             assertThat(lifecycle.drainDuration()).contains(Duration.ZERO);
             assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
-            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Admission closed", "Drained in",
+            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Drain began", "Drained in",
                                                        "Stop action 'http server' done",
                                                        "Stop action 'database pool' done", "Stopped in")
                                   .doesNotContain("Interrupted while waiting", "Drain timed out");
@@ -355,9 +356,9 @@ class ShutdownTest {
         });
 
         ticker.awaitWaitsBegun(2); // the delay, then (interrupted) the delay again or, wrongly, the drain
-        assertThat(lifecycle.tracker().isClosed()).as("admission still open: the delay goes on").isFalse();
+        assertThat(lifecycle.tracker().isDraining()).as("the drain has not begun: the delay goes on").isFalse();
         ticker.advance(Duration.ofSeconds(5));
-        await().atMost(WAIT).until(() -> lifecycle.tracker().isClosed());
+        await().atMost(WAIT).until(() -> lifecycle.tracker().isDraining());
         ticker.awaitWaiters(1);
         assertThat(flagAfterShutdown).as("the drain waits for the request").isNotDone();
         request.exit();
