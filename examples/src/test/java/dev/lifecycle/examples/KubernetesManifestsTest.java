@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.internal.Durations;
+import dev.lifecycle.core.internal.ReadyFile;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -195,7 +196,9 @@ class KubernetesManifestsTest {
 
         String readyFile = env.get("LIFECYCLE_READY_FILE");
         assertThat(readyFile).isNotBlank();
-        assertThat(container.getReadinessProbe().getExec().getCommand()).containsExactly("cat", readyFile);
+        assertThat(container.getReadinessProbe().getExec().getCommand())
+                .as("the probe that rejects a ready-file left by a killed process")
+                .isEqualTo(ReadyFile.probeCommand(Path.of(readyFile)));
         assertThat(container.getVolumeMounts()).as("the ready-file's directory is a writable volume")
                 .anySatisfy(mount -> assertThat(mount.getMountPath())
                         .isEqualTo(Path.of(readyFile).getParent().toString()));
@@ -206,7 +209,7 @@ class KubernetesManifestsTest {
         Probe readiness = appContainer().getReadinessProbe();
         assertThat(readiness.getFailureThreshold()).as("failureThreshold: one slow run must not flip readiness")
                                                    .isGreaterThan(1);
-        assertThat(readiness.getTimeoutSeconds()).as("timeoutSeconds: a throttled fork + exec can take over 1 s")
+        assertThat(readiness.getTimeoutSeconds()).as("timeoutSeconds: a throttled fork + exec of sh can take over 1 s")
                                                  .isGreaterThan(1);
         assertThat(readiness.getTimeoutSeconds()).as("a run ends before the next one starts")
                                                  .isLessThanOrEqualTo(readiness.getPeriodSeconds() + 1);

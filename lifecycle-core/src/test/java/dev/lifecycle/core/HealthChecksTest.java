@@ -17,7 +17,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +36,7 @@ class HealthChecksTest {
     private static final long GENEROUS_SECONDS = 30;
 
     private final CountDownLatch release = new CountDownLatch(1);
-    private final AtomicLong nanos = new AtomicLong();
+    private final FakeTicker ticker = new FakeTicker();
     private final List<Lifecycle> lifecycles = new ArrayList<>();
 
     @AfterEach
@@ -48,7 +47,7 @@ class HealthChecksTest {
 
     /** Checks that return at once never reach this timeout, however slow the machine; tests of it set their own. */
     private LifecycleBuilder builder() {
-        return Lifecycle.builder().environment(Map.of()).ticker(nanos::get).healthCheckTimeout(Duration.ofMinutes(5));
+        return Lifecycle.builder().environment(Map.of()).ticker(ticker).healthCheckTimeout(Duration.ofMinutes(5));
     }
 
     private Lifecycle build(LifecycleBuilder builder) {
@@ -80,7 +79,7 @@ class HealthChecksTest {
                 new Check("database", Health.CheckKind.READINESS, false, "did not finish within 200 ms"));
         // On a machine too slow to start the run within 200 ms, it never starts: a later probe runs the check.
         await().atMost(Duration.ofSeconds(GENEROUS_SECONDS)).until(() -> {
-            nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+            ticker.advance(Duration.ofSeconds(2));
             lifecycle.health(Probe.READINESS);
             return started.getCount() == 0;
         });
@@ -102,7 +101,7 @@ class HealthChecksTest {
 
         // The check still runs: later probes, even after the result aged, get its timeout without a second run.
         for (int i = 0; i < 10; i++) {
-            nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+            ticker.advance(Duration.ofSeconds(2));
             Future<Health> probe = CompletableFuture.supplyAsync(() -> lifecycle.health(Probe.READINESS));
             assertThat(probe.get(GENEROUS_SECONDS, TimeUnit.SECONDS).checks()).extracting(Check::error)
                     .containsExactly("did not finish within 100 ms");
@@ -182,11 +181,11 @@ class HealthChecksTest {
         assertThat(livenessRuns).hasValue(1);
         assertThat(readinessRuns).as("start() ran them once, the storm reused that run").hasValue(1);
 
-        nanos.addAndGet(Duration.ofMillis(999).toNanos());
+        ticker.advance(Duration.ofMillis(999));
         lifecycle.health(Probe.READINESS);
         assertThat(readinessRuns).as("a result 999 ms old is reused").hasValue(1);
 
-        nanos.addAndGet(Duration.ofMillis(1).toNanos());
+        ticker.advance(Duration.ofMillis(1));
         lifecycle.health(Probe.READINESS);
         lifecycle.health(Probe.READINESS);
         assertThat(readinessRuns).as("a result 1 s old is not").hasValue(2);
