@@ -235,7 +235,7 @@ class ConfigurationTest {
             }
         }
 
-        assertThat(LifecycleBuilder.SETTINGS).containsExactlyInAnyOrderElementsOf(read).hasSize(7);
+        assertThat(LifecycleBuilder.SETTINGS).containsExactlyInAnyOrderElementsOf(read);
     }
 
     // Kubernetes injects these into every pod of the namespace for a Service named lifecycle-example (or lifecycle):
