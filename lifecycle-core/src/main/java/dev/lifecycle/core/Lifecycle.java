@@ -40,7 +40,8 @@ import dev.lifecycle.core.internal.ReadyFile;
  * <li>readiness down: state {@link State#DRAINING}, ready-file deleted, readiness probe 503; liveness stays up;</li>
  * <li>the pre-stop delay, serving as usual while load balancers stop sending new connections; adapters add
  *     {@code Connection: close} to responses so keep-alive clients move to another replica;</li>
- * <li>admission closes: new requests get 503, long-lived requests are told to end;</li>
+ * <li>the drain begins: under the {@link DrainPolicy drain policy}, new requests are served with
+ *     {@code Connection: close} until none is in flight, or refused; long-lived requests are told to end;</li>
  * <li>in-flight requests drain, up to the drain timeout (a WARN names those still in flight);</li>
  * <li>stop actions run in reverse order of registration, each bounded;</li>
  * <li>state {@link State#STOPPED}.</li>
