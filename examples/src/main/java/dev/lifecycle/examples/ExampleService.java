@@ -1,6 +1,8 @@
 package dev.lifecycle.examples;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.servlet.HealthServlet;
@@ -54,6 +56,17 @@ public final class ExampleService {
         return (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
     }
 
+    /** The thread that writes event streams' last event, stopped with the server. */
+    private static ExecutorService eventWriter(Lifecycle lifecycle) {
+        ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "events-writer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        lifecycle.addStopAction("events writer", writer::shutdownNow);
+        return writer;
+    }
+
     private static DeploymentManager deploy(ServiceConfig config, Lifecycle lifecycle, UsersApi users,
                                             PrometheusMeterRegistry registry) throws ServletException {
         LifecycleFilter lifecycleFilter = LifecycleFilter.builder(lifecycle)
@@ -86,6 +99,11 @@ public final class ExampleService {
                 .addServlet(Servlets.servlet("work", WorkServlet.class,
                                              new ImmediateInstanceFactory<>(new WorkServlet()))
                                     .addMapping("/work")
+                                    .setAsyncSupported(true))
+                .addServlet(Servlets.servlet("events", EventsServlet.class,
+                                             new ImmediateInstanceFactory<>(
+                                                     new EventsServlet(config.instanceId(), eventWriter(lifecycle))))
+                                    .addMapping("/events")
                                     .setAsyncSupported(true))
                 .addServlet(Servlets.servlet("metrics", MetricsServlet.class,
                                              new ImmediateInstanceFactory<>(new MetricsServlet(registry)))

@@ -570,6 +570,28 @@ abstract class LifecycleServletContract {
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }
 
+    // Proves (issue 11, defect 8): servlet code marks its request long-lived; when the drain begins the stream is told
+    // to end and the client gets a last event instead of being cut at the drain timeout.
+    @Test
+    void eventStreamMarkedLongLivedEndsWithALastEventWhenTheDrainBegins() throws Exception {
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(5)).longLivedDrainTimeout(Duration.ofMinutes(5)));
+        lifecycle.start();
+        RawHttpConnection client = connect();
+        client.send("GET", "/app/events");
+        Response head = client.readHead();
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(app.eventsMarked).succeedsWithin(WAIT).isEqualTo(true);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().longLived() == 1);
+        assertThat(lifecycle.tracker().inflight()).as("out of the main count").isZero();
+
+        shutdownInBackground();
+        Response stream = client.readBody(head, false);
+        assertThat(stream.body()).isEqualTo("data: hello\n\nevent: reconnect\ndata: draining\n\n");
+        // Far below both bounds (5 min): the stream ended when told, and the drain with it.
+        await().atMost(WAIT).until(shutdownDone::isDone);
+        assertThat(lifecycle.tracker().longLived()).isZero();
+    }
+
     // Proves: a request that never finishes ends the drain at its bound (relaxed: + 250 ms) and the WARN names it.
     @Test
     void requestThatNeverFinishesEndsTheDrainAtItsBoundAndTheWarningNamesIt() throws Exception {

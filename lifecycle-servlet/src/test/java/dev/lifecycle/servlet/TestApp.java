@@ -33,7 +33,9 @@ final class TestApp extends HttpServlet {
     private static final int STREAM_CHUNKS = 1024;
 
     final transient AtomicInteger calls = new AtomicInteger();
-    /** Completes the {@code /race} requests; shut down by the test. */
+    /** Whether {@code /events} could mark its request long-lived. */
+    final transient CompletableFuture<Boolean> eventsMarked = new CompletableFuture<>();
+    /** Completes the {@code /race} requests and ends event streams; shut down by the test. */
     final transient ExecutorService completer = Executors.newFixedThreadPool(2);
     final transient CountDownLatch slowEntered = new CountDownLatch(1);
     final transient CountDownLatch slowRelease = new CountDownLatch(1);
@@ -124,6 +126,24 @@ final class TestApp extends HttpServlet {
                     completed.countDown();
                 });
                 await(completed, "big-async-early");
+                break;
+            }
+            case "/events": {
+                // A server-sent event stream, marked long-lived: told to end when the drain begins.
+                response.setContentType("text/event-stream");
+                ServletOutputStream out = response.getOutputStream();
+                out.write("data: hello\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                eventsMarked.complete(LifecycleFilter.markLongLived(request, () -> completer.execute(() -> {
+                    try {
+                        out.write("event: reconnect\ndata: draining\n\n".getBytes(StandardCharsets.UTF_8));
+                    } catch (IOException clientGone) {
+                        // the container ends the request
+                    }
+                    async.complete();
+                })));
                 break;
             }
             case "/fail":
