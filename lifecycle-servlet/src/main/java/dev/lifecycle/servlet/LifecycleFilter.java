@@ -3,13 +3,11 @@ package dev.lifecycle.servlet;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
-import dev.lifecycle.core.State;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -50,9 +48,6 @@ public final class LifecycleFilter implements Filter {
 
     private static final String CONNECTION = "Connection";
     private static final String CLOSE = "close";
-    private static final byte[] STARTING_BODY = body("starting");
-    private static final byte[] FAILED_BODY = body("startup failed");
-    private static final byte[] STOPPING_BODY = body("shutting down");
 
     // Set once, by a constructor or, for a filter declared in web.xml, by init(), which the container calls before
     // any request: not final, but safely published by the container.
@@ -60,7 +55,6 @@ public final class LifecycleFilter implements Filter {
     private InflightTracker tracker;
     private boolean describeRequests;
     private PathPattern[] excludedPaths;
-    private String retryAfter;
 
     /**
      * Creates a filter with the default settings: the paths of a default {@link HealthServlet} are excluded.
@@ -89,7 +83,6 @@ public final class LifecycleFilter implements Filter {
         this.tracker = lifecycle.tracker();
         this.describeRequests = tracker.describesRequests();
         this.excludedPaths = excludedPaths.toArray(new PathPattern[0]);
-        this.retryAfter = Long.toString(lifecycle.retryAfterSeconds());
     }
 
     /**
@@ -226,19 +219,7 @@ public final class LifecycleFilter implements Filter {
         return false;
     }
 
-    private static byte[] body(String reason) {
-        return ("Service Unavailable: " + reason + '\n').getBytes(StandardCharsets.US_ASCII);
-    }
-
     private void refuse(HttpServletResponse response) throws IOException {
-        State state = lifecycle.state();
-        byte[] body = state == State.STARTING && !tracker.isClosed() ? STARTING_BODY
-                      : state == State.FAILED ? FAILED_BODY : STOPPING_BODY;
-        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-        response.setHeader("Retry-After", retryAfter);
-        response.setHeader(CONNECTION, CLOSE);
-        response.setContentType("text/plain;charset=utf-8");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        LocalResponses.write(lifecycle.refusal(), response, false);
     }
 }

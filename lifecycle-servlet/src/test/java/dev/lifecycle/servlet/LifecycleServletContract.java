@@ -393,7 +393,7 @@ abstract class LifecycleServletContract {
         assertProbe("/health/live", 200, "{\"status\":\"UP\",\"state\":\"DRAINING\",\"inflight\":0");
         assertProbe("/health/ready", 503, "{\"status\":\"DOWN\",\"state\":\"DRAINING\",\"inflight\":0");
         assertProbe("/health/started", 200, "{\"status\":\"UP\",\"state\":\"DRAINING\",\"inflight\":0");
-        assertThat(get("/health/live").closesConnection()).as("probes are left alone").isFalse();
+        assertThat(get("/health/live").closesConnection()).as("as every response while draining").isTrue();
     }
 
     @Test
@@ -543,7 +543,7 @@ abstract class LifecycleServletContract {
         shutdownInBackground();
         // Either the drain waits for the unwritten response, or (the defect) it has ended and the server stopped.
         await().atMost(WAIT).until(() -> shutdownDone.isDone()
-                                         || lifecycle.tracker().isClosed() && lifecycle.tracker().inflight() == 1);
+                                         || lifecycle.tracker().isDraining() && lifecycle.tracker().inflight() == 1);
         Response response = client.readBody(head, false);
         assertThat(response.body().length()).isEqualTo(TestApp.BIG_SIZE);
         assertThat(response.body()).isEqualTo(new String(TestApp.bigBody(), StandardCharsets.US_ASCII));
@@ -654,7 +654,7 @@ abstract class LifecycleServletContract {
                 }
                 assertThat(response.status()).as(method + " " + probe).isEqualTo(405);
                 assertThat(response.header("Allow")).isEqualTo("GET, HEAD");
-                assertThat(response.body()).isEqualTo("Method Not Allowed\n");
+                assertThat(response.body()).isEmpty();
             }
         }
 
