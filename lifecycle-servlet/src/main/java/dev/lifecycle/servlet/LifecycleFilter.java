@@ -3,6 +3,7 @@ package dev.lifecycle.servlet;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.lifecycle.core.InflightRequest;
@@ -12,7 +13,9 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
@@ -94,16 +97,40 @@ public final class LifecycleFilter implements Filter {
      */
     @Override
     public void init(FilterConfig config) throws ServletException {
-        if (lifecycle != null) {
-            return;
+        if (lifecycle == null) {
+            LifecycleFilterBuilder builder = builder(LifecycleServlets.lifecycle(config.getServletContext()));
+            String excludePaths = config.getInitParameter("excludePaths");
+            if (excludePaths != null) {
+                builder.excludePaths(LifecycleServlets.split(excludePaths));
+            }
+            LifecycleFilter built = builder.build();
+            configure(built.lifecycle, List.of(built.excludedPaths));
         }
-        LifecycleFilterBuilder builder = builder(LifecycleServlets.lifecycle(config.getServletContext()));
-        String excludePaths = config.getInitParameter("excludePaths");
-        if (excludePaths != null) {
-            builder.excludePaths(LifecycleServlets.split(excludePaths));
+        excludedPaths = withHealthServletMappings(config.getServletContext(), excludedPaths);
+    }
+
+    /**
+     * Adds the mappings of the context's {@link HealthServlet}s to the excluded paths, so that probe paths set on
+     * the servlet need not be set on the filter too. Servlets are all registered before filters are initialised.
+     */
+    static PathPattern[] withHealthServletMappings(ServletContext context, PathPattern[] excluded) {
+        List<PathPattern> patterns = new ArrayList<>(List.of(excluded));
+        for (ServletRegistration registration : context.getServletRegistrations().values()) {
+            if (!HealthServlet.class.getName().equals(registration.getClassName())) {
+                continue;
+            }
+            for (String mapping : registration.getMappings()) {
+                if (mapping.equals("/")) {
+                    continue; // the default servlet's mapping: every path
+                }
+                try {
+                    patterns.add(PathPattern.parse("excludePaths", mapping, true));
+                } catch (IllegalArgumentException notAPathMapping) {
+                    // an extension ("*.probe") or the context root (""): a probe path is never one of these
+                }
+            }
         }
-        LifecycleFilter built = builder.build();
-        configure(built.lifecycle, List.of(built.excludedPaths));
+        return patterns.toArray(new PathPattern[0]);
     }
 
     /**

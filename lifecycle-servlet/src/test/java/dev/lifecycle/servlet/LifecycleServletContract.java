@@ -457,6 +457,30 @@ abstract class LifecycleServletContract {
         assertThat(get("/health/live").status()).as("default paths are not served").isEqualTo(404);
     }
 
+    // Proves (issue 11, defect 9): probe paths set on the HealthServlet alone are neither counted nor refused; the
+    // filter learns its mappings. Before the fix the default filter refused /probes/live with 503 while starting.
+    @Test
+    void probePathsSetOnlyOnTheHealthServletAreNeitherCountedNorRefused() throws Exception {
+        serve(Lifecycle.builder(), (context, lc) -> {
+            FilterRegistration.Dynamic filter = context.addFilter("lifecycle", new LifecycleFilter(lc));
+            filter.setAsyncSupported(true);
+            filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+            context.addServlet("health", HealthServlet.builder(lc)
+                                                      .livenessPath("/probes/live")
+                                                      .readinessPath("/probes/ready")
+                                                      .startupPath("/probes/started")
+                                                      .build())
+                   .addMapping("/probes/*");
+        });
+
+        assertProbe("/probes/live", 200, "{\"status\":\"UP\",\"state\":\"STARTING\"");
+        assertProbe("/probes/ready", 503, "{\"status\":\"DOWN\",\"state\":\"STARTING\"");
+        assertThat(get("/app/hello").status()).as("the application is still refused").isEqualTo(503);
+        lifecycle.start();
+        assertProbe("/probes/ready", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
+        assertThat(lifecycle.tracker().refused()).as("only /app/hello").isEqualTo(1);
+    }
+
     @Test
     void headAnswersWithoutBodyAndOtherMethodsGet405() throws Exception {
         serve(Lifecycle.builder());
