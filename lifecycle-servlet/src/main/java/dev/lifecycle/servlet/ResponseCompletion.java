@@ -18,9 +18,15 @@ final class ResponseCompletion {
     }
 
     static void finish(ServletResponse response, Lifecycle lifecycle) {
-        if (lifecycle.isDraining() && !response.isCommitted() && response instanceof HttpServletResponse) {
-            // Admitted before the drain began, ends during it: the client reconnects elsewhere.
-            ((HttpServletResponse) response).setHeader("Connection", "close");
+        if (lifecycle.isDraining() && response instanceof HttpServletResponse) {
+            HttpServletResponse http = (HttpServletResponse) response;
+            if (!http.isCommitted()) {
+                // Admitted before the drain began, ends during it: the client reconnects elsewhere.
+                http.setHeader("Connection", "close");
+            }
+            if ("close".equalsIgnoreCase(http.getHeader("Connection"))) {
+                lifecycle.connections().closedAfterResponse();
+            }
         }
         try {
             try {

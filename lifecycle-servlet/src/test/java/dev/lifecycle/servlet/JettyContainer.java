@@ -7,13 +7,15 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
+import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.servlet.jetty.JettyLifecycle;
 import jakarta.servlet.ServletContext;
 
 /** Jetty 12, ee10 servlet environment, embedded. */
 final class JettyContainer implements ServletContainer {
 
     @Override
-    public Running start(Consumer<ServletContext> setup) throws Exception {
+    public Running start(Consumer<ServletContext> setup, Lifecycle lifecycle) throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(16, 4);
         threads.setName("jetty-test");
         Server server = new Server(threads);
@@ -24,6 +26,9 @@ final class JettyContainer implements ServletContainer {
         ServletContextHandler context = new ServletContextHandler("/");
         context.addServletContainerInitializer((classes, servletContext) -> setup.accept(servletContext));
         server.setHandler(context);
+        if (lifecycle != null) {
+            JettyLifecycle.install(server, lifecycle);
+        }
         server.start();
         int port = connector.getLocalPort();
         return new Running() {

@@ -642,6 +642,82 @@ abstract class LifecycleServletContract {
         assertThat(lifecycle.tracker().longLived()).isZero();
     }
 
+    // Proves (issue 12): a pooled keep-alive connection that sat idle through the pre-stop delay is closed by the
+    // server (FIN) when the drain begins, with the container's integration, and the client's next requests, GETs and
+    // POSTs, succeed on new connections while the drain runs; JDK HttpClient and Apache HttpClient 5.
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk", "apache"})
+    void pooledClientIdleThroughThePreStopDelayIsServedDuringTheDrain(String clientName) throws Exception {
+        serveIntegrated(Lifecycle.builder().preStopDelay(Duration.ofMillis(200)).drainTimeout(Duration.ofMinutes(1)));
+        lifecycle.start();
+        try (PooledClient client = PooledClient.create(clientName, server.port())) {
+            assertThat(client.get("/app/hello")).isEqualTo(new PooledClient.Result(200, "hello", false));
+            assertThat(client.post("/app/echo", "before")).isEqualTo(new PooledClient.Result(200, "before", false));
+            RawHttpConnection slow = connect(); // keeps the drain running
+            slow.send("GET", "/app/slow");
+            assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+
+            shutdownInBackground();
+            await().atMost(WAIT).until(lifecycle.tracker()::isDraining);
+            // The pooled connection (the JDK client may have opened a second one for the POST), closed when the drain
+            // began: by the listener that runs once the drain has begun.
+            await().atMost(WAIT).until(() -> lifecycle.connections().closedIdleCount() >= 1);
+            assertThat(lifecycle.connections().closedIdleCount()).isLessThanOrEqualTo(2);
+            // A burst of GETs and POSTs from several threads, each answered, with Connection: close.
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            try {
+                List<CompletableFuture<PooledClient.Result>> burst = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    String body = "post-" + i;
+                    burst.add(CompletableFuture.supplyAsync(
+                            () -> body.hashCode() % 2 == 0 ? client.get("/app/hello") : client.post("/app/echo", body),
+                            threads));
+                }
+                for (int i = 0; i < burst.size(); i++) {
+                    PooledClient.Result result = burst.get(i).get(WAIT.toSeconds(), SECONDS);
+                    assertThat(result.status()).as("request %d", i).isEqualTo(200);
+                    assertThat(result.body()).isIn("hello", "post-" + i);
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+            assertThat(lifecycle.tracker().refused()).isZero();
+            assertThat(lifecycle.tracker().servedWhileDraining()).isEqualTo(40);
+            assertThat(lifecycle.connections().closedAfterResponseCount()).isGreaterThanOrEqualTo(1);
+            app.slowRelease.countDown();
+            assertThat(slow.read(false).status()).isEqualTo(200);
+            await().atMost(WAIT).until(shutdownDone::isDone);
+        }
+    }
+
+    // Proves (issue 12, the case Quarkus found): the server closing each connection right after a Connection: close
+    // response does not make the JDK client fail ("EOF reached while reading"), request after request, and without
+    // the container integration the filter still applies the policy (served, not refused).
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk", "apache"})
+    void sequentialRequestsDuringTheDrainEachOnAClosedAfterResponseConnectionAllSucceed(String clientName)
+            throws Exception {
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
+        lifecycle.start();
+        try (PooledClient client = PooledClient.create(clientName, server.port())) {
+            assertThat(client.get("/app/hello").status()).isEqualTo(200);
+            RawHttpConnection slow = connect();
+            slow.send("GET", "/app/slow");
+            assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+            shutdownInBackground();
+            await().atMost(WAIT).until(lifecycle.tracker()::isDraining);
+            for (int i = 0; i < 50; i++) {
+                PooledClient.Result result = i % 2 == 0 ? client.get("/app/hello") : client.post("/app/echo", "p" + i);
+                assertThat(result.status()).as("request %d", i).isEqualTo(200);
+                assertThat(result.closesConnection()).as("request %d", i).isTrue();
+            }
+            app.slowRelease.countDown();
+            assertThat(slow.read(false).status()).isEqualTo(200);
+            await().atMost(WAIT).until(shutdownDone::isDone);
+        }
+        assertThat(lifecycle.tracker().refused()).isZero();
+    }
+
     // Proves: a request that never finishes ends the drain at its bound (relaxed: + 250 ms) and the WARN names it.
     @Test
     void requestThatNeverFinishesEndsTheDrainAtItsBoundAndTheWarningNamesIt() throws Exception {
@@ -703,6 +779,16 @@ abstract class LifecycleServletContract {
 
     private void serve(LifecycleBuilder builder, BiConsumer<ServletContext, Lifecycle> registration)
             throws Exception {
+        serve(builder, registration, false);
+    }
+
+    /** Serves with the container's integration installed (idle connections closed when the drain begins). */
+    private void serveIntegrated(LifecycleBuilder builder) throws Exception {
+        serve(builder, LifecycleServlets::register, true);
+    }
+
+    private void serve(LifecycleBuilder builder, BiConsumer<ServletContext, Lifecycle> registration,
+                       boolean integrated) throws Exception {
         Lifecycle built = builder.environment(Map.of()).terminationGracePeriod(Duration.ofHours(1)).build();
         lifecycle = built;
         server = container.start(context -> {
@@ -710,7 +796,7 @@ abstract class LifecycleServletContract {
             ServletRegistration.Dynamic servlet = context.addServlet("app", app);
             servlet.setAsyncSupported(true);
             servlet.addMapping("/app/*");
-        });
+        }, integrated ? built : null);
     }
 
     private void shutdownInBackground() {

@@ -57,6 +57,9 @@ final class TestApp extends HttpServlet {
             case "/hello":
                 write(response, "hello");
                 break;
+            case "/echo":
+                write(response, new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                break;
             case "/slow":
                 slowEntered.countDown();
                 await(slowRelease, "slow");

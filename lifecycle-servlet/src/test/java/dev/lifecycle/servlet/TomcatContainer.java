@@ -9,13 +9,15 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ErrorReportValve;
 
+import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.servlet.tomcat.TomcatLifecycle;
 import jakarta.servlet.ServletContext;
 
 /** Tomcat, embedded ({@code tomcat-embed-core}). */
 final class TomcatContainer implements ServletContainer {
 
     @Override
-    public Running start(Consumer<ServletContext> setup) throws Exception {
+    public Running start(Consumer<ServletContext> setup, Lifecycle lifecycle) throws Exception {
         Path baseDir = Files.createTempDirectory("tomcat-test");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(baseDir.toString());
@@ -31,6 +33,9 @@ final class TomcatContainer implements ServletContainer {
         tomcat.getHost().getPipeline().addValve(errorReport);
         Context context = tomcat.addContext("", baseDir.toString());
         context.addServletContainerInitializer((classes, servletContext) -> setup.accept(servletContext), null);
+        if (lifecycle != null) {
+            TomcatLifecycle.install(tomcat.getService(), lifecycle);
+        }
         tomcat.start();
         int port = connector.getLocalPort();
         return new Running() {
