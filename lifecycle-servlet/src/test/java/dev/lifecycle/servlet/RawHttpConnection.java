@@ -153,6 +153,31 @@ final class RawHttpConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the server has already closed the connection, as a pooled client checks before reusing it: a read
+     * waiting at most 1 ms. Any data or end of stream counts as closed, a timeout as open.
+     */
+    boolean isClosedBeforeUse() throws IOException {
+        int timeout = socket.getSoTimeout();
+        socket.setSoTimeout(1);
+        try {
+            return in.read() != -2; // -1 (end of stream) or unexpected data
+        } catch (SocketTimeoutException open) {
+            return false;
+        } catch (SocketException reset) {
+            return true;
+        } finally {
+            socket.setSoTimeout(timeout);
+        }
+    }
+
+    /** Sends a POST with a small body, without waiting for the response. */
+    void sendPost(String target, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        sendRaw("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: "
+                + bytes.length + "\r\n\r\n" + body);
+    }
+
     private byte[] readExactly(int length) throws IOException {
         byte[] bytes = in.readNBytes(length);
         if (bytes.length < length) {
