@@ -33,11 +33,15 @@ import dev.lifecycle.core.Lifecycle;
 public final class TomcatLifecycle {
 
     private static final Method GET_ENDPOINT;
+    // SocketWrapperBase.getLock() returns a Lock in Tomcat 10.1, a ReentrantLock in 11: a call compiled against one
+    // fails with NoSuchMethodError on the other, so it is looked up by name.
+    private static final Method GET_LOCK;
 
     static {
         try {
             GET_ENDPOINT = AbstractProtocol.class.getDeclaredMethod("getEndpoint");
             GET_ENDPOINT.setAccessible(true);
+            GET_LOCK = SocketWrapperBase.class.getMethod("getLock");
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -69,7 +73,7 @@ public final class TomcatLifecycle {
                 // Tomcat processes a connection's events under its lock, taking the processor off the connection
                 // meanwhile; between two requests the processor is released, an upgraded connection (HTTP/2,
                 // WebSocket) or an async request keeps it. Idle: not locked, and no processor.
-                Lock lock = socket.getLock();
+                Lock lock = lock(socket);
                 if (!lock.tryLock()) {
                     continue;
                 }
@@ -84,6 +88,14 @@ public final class TomcatLifecycle {
             }
         }
         return closed;
+    }
+
+    private static Lock lock(SocketWrapperBase<?> socket) {
+        try {
+            return (Lock) GET_LOCK.invoke(socket);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Tomcat's SocketWrapperBase.getLock() failed", e);
+        }
     }
 
     private static AbstractEndpoint<?, ?> endpoint(AbstractProtocol<?> protocol) {
