@@ -34,6 +34,11 @@ interface ServletContainer {
      */
     int hugeHeaderStatus();
 
+    /** Whether the container, as started here, accepts HTTP/2 over cleartext (h2c) through the HTTP/1.1 upgrade. */
+    default boolean speaksH2c() {
+        return false;
+    }
+
     /** A started server. */
     interface Running {
 

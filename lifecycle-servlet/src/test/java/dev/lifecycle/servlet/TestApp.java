@@ -57,6 +57,10 @@ final class TestApp extends HttpServlet {
             case "/hello":
                 write(response, "hello");
                 break;
+            case "/port":
+                // The client's port: which connection the request came on.
+                write(response, Integer.toString(request.getRemotePort()));
+                break;
             case "/echo":
                 write(response, new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
                 break;

@@ -8,6 +8,7 @@ import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.coyote.http2.Http2Protocol;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.servlet.tomcat.TomcatLifecycle;
@@ -25,6 +26,7 @@ final class TomcatContainer implements ServletContainer {
         connector.setPort(0);
         connector.setProperty("address", "127.0.0.1");
         connector.setProperty("maxThreads", "16");
+        connector.addUpgradeProtocol(new Http2Protocol()); // h2c, through the HTTP/1.1 upgrade
         tomcat.setConnector(connector);
         // As Spring Boot configures it: error pages without stack traces (embedded Tomcat's default shows them).
         ErrorReportValve errorReport = new ErrorReportValve();
@@ -60,6 +62,11 @@ final class TomcatContainer implements ServletContainer {
     @Override
     public int hugeHeaderStatus() {
         return 400;
+    }
+
+    @Override
+    public boolean speaksH2c() {
+        return true;
     }
 
     @Override

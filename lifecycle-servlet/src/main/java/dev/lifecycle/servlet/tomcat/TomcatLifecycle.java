@@ -8,6 +8,7 @@ import java.util.concurrent.locks.Lock;
 import org.apache.catalina.Service;
 import org.apache.catalina.connector.Connector;
 import org.apache.coyote.AbstractProtocol;
+import org.apache.coyote.Processor;
 import org.apache.coyote.ProtocolHandler;
 import org.apache.tomcat.util.net.AbstractEndpoint;
 import org.apache.tomcat.util.net.SocketWrapperBase;
@@ -19,7 +20,8 @@ import dev.lifecycle.core.Lifecycle;
  * for their next request, no processor attached) are closed by the server, with a FIN, so that pooled clients open
  * their next connection to another replica instead of sending a request to a closing one. Connections busy with a
  * request get {@code Connection: close} on their response from the {@code LifecycleFilter}, as without this class.
- * The closed connections are reported to {@link Lifecycle#connections()}.
+ * The closed connections are reported to {@link Lifecycle#connections()}. HTTP/2 connections (h2c or h2, with
+ * Tomcat's {@code Http2Protocol}) get a GOAWAY instead, so that clients open their next streams on a new connection.
  *
  * <pre>{@code
  * TomcatLifecycle.install(tomcat.getService(), lifecycle);   // embedded: org.apache.catalina.startup.Tomcat
@@ -73,6 +75,14 @@ public final class TomcatLifecycle {
                 // Tomcat processes a connection's events under its lock, taking the processor off the connection
                 // meanwhile; between two requests the processor is released, an upgraded connection (HTTP/2,
                 // WebSocket) or an async request keeps it. Idle: not locked, and no processor.
+                Object processor = socket.getCurrentProcessor();
+                if (processor instanceof Processor && ((Processor) processor).isUpgrade()) {
+                    // HTTP/2: a GOAWAY (Tomcat's two steps: the maximum stream id first, the last one processed
+                    // once a ping round trip has passed), so that the client opens new streams elsewhere; a no-op
+                    // for a WebSocket.
+                    ((Processor) processor).pause();
+                    continue;
+                }
                 Lock lock = lock(socket);
                 if (!lock.tryLock()) {
                     continue;
