@@ -3,6 +3,9 @@ package dev.lifecycle.servlet;
 import java.util.function.Consumer;
 
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -19,7 +22,10 @@ final class JettyContainer implements ServletContainer {
         QueuedThreadPool threads = new QueuedThreadPool(16, 4);
         threads.setName("jetty-test");
         Server server = new Server(threads);
-        ServerConnector connector = new ServerConnector(server, 1, 1);
+        HttpConfiguration http = new HttpConfiguration();
+        // HTTP/1.1, and h2c through the HTTP/1.1 upgrade
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http),
+                                                        new HTTP2CServerConnectionFactory(http));
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -52,6 +58,11 @@ final class JettyContainer implements ServletContainer {
     @Override
     public int hugeHeaderStatus() {
         return 431;
+    }
+
+    @Override
+    public boolean speaksH2c() {
+        return true;
     }
 
     @Override

@@ -15,7 +15,9 @@ import dev.lifecycle.core.Lifecycle;
  * request in progress, no byte of a next one read) are closed by the server, with a FIN, so that pooled clients open
  * their next connection to another replica instead of sending a request to a closing one. Connections busy with a
  * request get {@code Connection: close} on their response from the {@code LifecycleFilter}, as without this class.
- * The closed connections are reported to {@link Lifecycle#connections()}.
+ * The closed connections are reported to {@link Lifecycle#connections()}. HTTP/2 connections (with
+ * {@code jetty-http2-server}) get Jetty's graceful GOAWAY instead, so that clients open their next streams on a new
+ * connection; each closes once its last stream has ended.
  *
  * <pre>{@code
  * JettyLifecycle.install(server, lifecycle);
@@ -27,7 +29,18 @@ import dev.lifecycle.core.Lifecycle;
  */
 public final class JettyLifecycle {
 
+    private static final boolean HTTP2 = isPresent("org.eclipse.jetty.http2.HTTP2Connection");
+
     private JettyLifecycle() {
+    }
+
+    private static boolean isPresent(String className) {
+        try {
+            Class.forName(className, false, JettyLifecycle.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /**
@@ -47,6 +60,9 @@ public final class JettyLifecycle {
         for (Connector connector : server.getConnectors()) {
             for (EndPoint endPoint : connector.getConnectedEndPoints()) {
                 Connection connection = endPoint.getConnection();
+                if (HTTP2 && Http2Connections.goAway(connection)) {
+                    continue;
+                }
                 if (connection instanceof HttpConnection && isIdle((HttpConnection) connection)
                     && endPoint.isOpen()) {
                     endPoint.close();
