@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.servlet.HealthServlet;
 import dev.lifecycle.servlet.LifecycleFilter;
+import dev.lifecycle.servlet.undertow.UndertowLifecycle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.Undertow;
 import io.undertow.servlet.Servlets;
@@ -45,7 +46,8 @@ public final class ExampleService {
         Undertow server = Undertow.builder()
                                   .addHttpListener(config.port(), config.bindAddress())
                                   .setWorkerThreads(WORKER_THREADS)
-                                  .setHandler(deployment.start())
+                                  // closes idle keep-alive connections when the drain begins
+                                  .setHandler(UndertowLifecycle.handler(lifecycle, deployment.start()))
                                   .build();
         server.start();
         lifecycle.addStopAction("http server", () -> {
