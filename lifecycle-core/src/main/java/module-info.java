@@ -3,10 +3,12 @@
  * the graceful shutdown sequence. Micrometer is optional ({@code requires static}): only
  * {@link dev.lifecycle.core.LifecycleMetrics} needs it.
  */
-@SuppressWarnings("module") // the qualified export names a module of this project that is compiled after this one
+// module: the qualified export names a module of this project compiled after this one; requires-transitive-automatic:
+// Micrometer has only an Automatic-Module-Name, and LifecycleMetrics's signature shows its types.
+@SuppressWarnings({"module", "requires-automatic", "requires-transitive-automatic"})
 module dev.lifecycle.core {
     requires org.slf4j;
-    requires static micrometer.core;
+    requires static transitive micrometer.core;
 
     exports dev.lifecycle.core;
     exports dev.lifecycle.core.internal to dev.lifecycle.netty;
