@@ -1,6 +1,5 @@
 package dev.lifecycle.netty;
 
-import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.lifecycle.core.InflightRequest;
@@ -25,23 +24,19 @@ import io.netty.util.ReferenceCountUtil;
  * One connection's view of the lifecycle; see {@link NettyLifecycle} for what it does.
  *
  * <h2>Pipelining</h2>
- * HTTP/1.1 answers requests in the order they arrived, so the handler keeps the requests not yet answered in a FIFO,
- * {@link #pending}: an {@link InflightRequest} for a request handed to the application ({@link #UNTRACKED} for one to
- * an excluded path), or a {@link Local} for one it answers itself (a probe, a {@code 405}, a refusal, a request Netty
- * could not decode). An outgoing {@code LastHttpContent} ends the response of the head request, which exits when that
- * write completes. A local answer is written as soon as it is at the head and ready, so the head is always a request
- * of the application, a probe whose answer is being computed, or the FIFO is empty; a local answer never overtakes an
- * application's one.
+ * HTTP/1.1 answers requests in the order they arrived: the requests not answered yet wait in {@link #pending}, each
+ * an {@link InflightRequest} handed to the application or a {@link LocalAnswer} the handler writes itself. An
+ * outgoing {@code LastHttpContent} ends the response of the head request, which exits when that write completes; a
+ * local answer is written as soon as it is ready and at the head, so it never overtakes an application's one.
  *
  * <h2>Probes off the event loop</h2>
  * A probe runs health checks, which may block (a liveness check waiting for a pool connection), so its answer is
  * computed on the probe executor, then handed back to the event loop, which writes it once it reaches the head of
- * {@link #pending}. Until then the connection is <em>held</em>: the messages read meanwhile are queued in
- * {@link #held} rather than passed on, since a request handed to the application now could be answered before the
- * probe, and reading stops ({@code autoRead} off) once one is queued, so that the queue stays short. The probe's own
+ * {@link #pending}. Until then the connection is <em>held</em>: the messages read meanwhile go to {@link #held}
+ * rather than on, since a request handed to the application now could be answered before the probe. The probe's own
  * content is dropped at once instead, so that a connection carrying nothing more keeps reading and its close is seen
- * while the checks run. Once the probe's answer is written, the held messages are replayed in order through the usual
- * path (one of them may be a probe that holds the connection again, the rest then stays queued behind it), and
+ * while the checks run. Once the probe's answer is written, the held messages are replayed in order through the
+ * usual path (one of them may be a probe that holds the connection again, the rest then stays held behind it), and
  * reading resumes. An answer computed for a connection that has gone is released.
  *
  * <h2>Closing</h2>
@@ -61,35 +56,13 @@ final class LifecycleHandler extends ChannelDuplexHandler {
      */
     private static final InflightRequest UNTRACKED = InflightRequest.REFUSED;
 
-    /**
-     * A request answered by this handler: a probe, a {@code 405} to a probe, or a refusal. Its response is
-     * {@code null} while a probe's answer is being computed, and once written.
-     */
-    private static final class Local {
-        final boolean keepAlive;
-        FullHttpResponse response;
-
-        Local(boolean keepAlive, FullHttpResponse response) {
-            this.keepAlive = keepAlive;
-            this.response = response;
-        }
-
-        void release() {
-            if (response != null) {
-                response.release();
-                response = null;
-            }
-        }
-    }
-
     private final NettyLifecycle owner;
     private final Lifecycle lifecycle;
     private final InflightTracker tracker;
-    private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
-    /** Messages read while the connection is held, in order. */
-    private final ArrayDeque<Object> held = new ArrayDeque<>(2);
+    private final PendingResponses pending = new PendingResponses();
 
     private ChannelHandlerContext ctx;
+    private HeldReads held;
     /** Responses written in full whose write has not completed yet. */
     private int unfinishedResponses;
     /** Dropping the content of a request that was answered here or dropped. */
@@ -104,7 +77,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     private boolean upgraded;
     private InflightRequest upgradedRequest;
     /** The probe whose answer is being computed or waits to be written: the connection is held until it is written. */
-    private Local holding;
+    private LocalAnswer holding;
     /**
      * The channel has closed or the handler was removed: every request was exited. Volatile only so that a probe
      * still queued on the probe executor skips its checks.
@@ -120,6 +93,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        held = new HeldReads(ctx.channel());
         if (ctx.channel().isActive()) {
             register();
         }
@@ -153,22 +127,9 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             return;
         }
         released = true;
-        for (Object entry : pending) {
-            if (entry instanceof InflightRequest) {
-                ((InflightRequest) entry).exit();
-            } else {
-                ((Local) entry).release();
-            }
-        }
-        pending.clear();
+        pending.releaseAll();
         holding = null;
-        if (!held.isEmpty()) {
-            for (Object msg; (msg = held.poll()) != null; ) {
-                ReferenceCountUtil.release(msg);
-            }
-            // Only matters when the handler is removed from a live channel.
-            ctx.channel().config().setAutoRead(true);
-        }
+        held.releaseAll();
         if (upgradedRequest != null) {
             upgradedRequest.exit();
         }
@@ -179,10 +140,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         if (held.isEmpty() && (holding == null || discardingContent && msg instanceof HttpContent)) {
             read(msg);
         } else {
-            if (held.isEmpty()) {
-                ctx.channel().config().setAutoRead(false);
-            }
-            held.add(msg);
+            held.hold(msg);
         }
     }
 
@@ -210,9 +168,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             closing = true;
             FullHttpResponse response =
                     owner.responses.badRequest(LocalResponses.statusFor(request.decoderResult().cause()));
-            Local local = new Local(false, response);
             discard(request);
-            queue(local);
+            queue(new LocalAnswer(false, response));
             return;
         }
         String uri = request.uri();
@@ -244,13 +201,13 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             answerLocally(request, owner.responses.probe(probe, method, version)); // a 405: no check runs
             return;
         }
-        Local local = new Local(isKeepAlive(request), null);
+        LocalAnswer local = new LocalAnswer(isKeepAlive(request), null);
         discard(request);
         try {
             owner.probeExecutor.execute(() -> evaluate(local, probe, method, version));
         } catch (RejectedExecutionException e) {
             // Better late on the event loop than never.
-            local.response = owner.responses.probe(probe, method, version);
+            local.complete(owner.responses.probe(probe, method, version));
             queue(local);
             return;
         }
@@ -259,7 +216,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     /** Runs on the probe executor. */
-    private void evaluate(Local local, Probe probe, HttpMethod method, HttpVersion version) {
+    private void evaluate(LocalAnswer local, Probe probe, HttpMethod method, HttpVersion version) {
         if (released) {
             return;
         }
@@ -282,12 +239,12 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void probeAnswered(Local local, FullHttpResponse response) {
+    private void probeAnswered(LocalAnswer local, FullHttpResponse response) {
         if (released) {
             response.release();
             return;
         }
-        local.response = response;
+        local.complete(response);
         writeReadyLocals();
     }
 
@@ -297,7 +254,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             return; // holding again already, or closing: release() comes next
         }
         boolean replayed = false;
-        for (Object msg; holding == null && (msg = held.poll()) != null; ) {
+        for (Object msg; holding == null && (msg = held.next()) != null; ) {
             read(msg);
             replayed = true;
         }
@@ -307,7 +264,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         if (replayed) {
             ctx.fireChannelReadComplete();
         }
-        ctx.channel().config().setAutoRead(held.isEmpty());
+        held.resumeReading();
         if (tracker.isClosed() && isIdle()) {
             ctx.close();
         }
@@ -323,9 +280,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     private void answerLocally(HttpRequest request, FullHttpResponse response) {
-        Local local = new Local(isKeepAlive(request), response);
         discard(request);
-        queue(local);
+        queue(new LocalAnswer(isKeepAlive(request), response));
     }
 
     private static boolean isKeepAlive(HttpRequest request) {
@@ -334,7 +290,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     /** Writes a ready local answer now if nothing is ahead of it, else queues it. */
-    private void queue(Local local) {
+    private void queue(LocalAnswer local) {
         if (pending.isEmpty()) {
             writeLocal(local);
             ctx.flush();
@@ -396,7 +352,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     private void endResponse(Object last, ChannelPromise promise) {
-        InflightRequest request = pending.peek() instanceof InflightRequest ? (InflightRequest) pending.poll() : null;
+        InflightRequest request = pending.pollApplication();
         boolean close = closeAfterResponse;
         closeAfterResponse = false;
         unfinishedResponses++;
@@ -409,8 +365,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     /** Writes the local answers at the head of {@link #pending} that are ready. */
     private void writeReadyLocals() {
         boolean wrote = false;
-        while (pending.peek() instanceof Local && ((Local) pending.peek()).response != null) {
-            writeLocal((Local) pending.poll());
+        for (LocalAnswer local; (local = pending.pollReadyLocal()) != null; ) {
+            writeLocal(local);
             wrote = true;
         }
         if (wrote) {
@@ -418,9 +374,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void writeLocal(Local local) {
-        FullHttpResponse response = local.response;
-        local.response = null;
+    private void writeLocal(LocalAnswer local) {
+        FullHttpResponse response = local.take();
         boolean close = !local.keepAlive || (closing || lifecycle.isDraining()) && pending.isEmpty();
         HttpUtil.setKeepAlive(response, !close);
         if (close) {
@@ -449,8 +404,9 @@ final class LifecycleHandler extends ChannelDuplexHandler {
 
     private void upgrade() {
         upgraded = true;
-        if (pending.peek() instanceof InflightRequest) {
-            upgradedRequest = (InflightRequest) pending.poll();
+        InflightRequest request = pending.pollApplication();
+        if (request != null) {
+            upgradedRequest = request;
             // The upgraded connection (a WebSocket) is told to end when admission closes: the client reconnects
             // to a replica that stays.
             upgradedRequest.markLongLived(ctx.channel()::close);
