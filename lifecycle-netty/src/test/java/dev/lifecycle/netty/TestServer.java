@@ -25,7 +25,10 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -38,7 +41,9 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * A real Netty HTTP server on 127.0.0.1 and an ephemeral port, with the lifecycle handler and a small application:
  * {@code /slow} answers when the test releases it, {@code /stream} streams chunks the test sends, {@code /boom}
- * throws, {@code /upgrade} switches protocols, anything else answers {@code 200 hello} at once.
+ * throws, {@code /upgrade} switches protocols, {@code /chunked} answers a chunked {@code hello} in one flush ({@code /chunked/big}: 64 KiB more before it), anything
+ * else answers {@code 200 hello} (or {@code posted N} with the size of a request body) once the request has been read
+ * whole.
  */
 final class TestServer {
 
@@ -126,20 +131,52 @@ final class TestServer {
 
     private final class Application extends ChannelInboundHandlerAdapter {
 
+        /** The request being read, answered at its last content; {@code null} when none is. */
+        private HttpRequest reading;
+        private int bodyBytes;
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof HttpRequest)) {
+            try {
+                if (msg instanceof HttpRequest) {
+                    onRequest(ctx, (HttpRequest) msg);
+                }
+                if (msg instanceof HttpContent && reading != null) {
+                    bodyBytes += ((HttpContent) msg).content().readableBytes();
+                    if (msg instanceof LastHttpContent) {
+                        HttpRequest request = reading;
+                        reading = null;
+                        String body = HttpMethod.POST.equals(request.method()) ? "posted " + bodyBytes : "hello";
+                        answer(ctx, body, HttpUtil.isKeepAlive(request));
+                    }
+                }
+            } finally {
                 ReferenceCountUtil.release(msg);
-                return;
             }
-            HttpRequest request = (HttpRequest) msg;
-            ReferenceCountUtil.release(msg);
+        }
+
+        private void onRequest(ChannelHandlerContext ctx, HttpRequest request) {
             String uri = request.uri();
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (uri.startsWith("/slow")) {
                 CompletableFuture<Void> release = new CompletableFuture<>();
                 slow.add(release);
                 release.thenRun(() -> answer(ctx, uri, keepAlive));
+            } else if (uri.startsWith("/chunked")) {
+                HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                HttpUtil.setTransferEncodingChunked(response, true);
+                HttpUtil.setKeepAlive(response, keepAlive);
+                ctx.write(response);
+                // "/chunked/big": 16 chunks of 4 KiB before the last one
+                int chunks = uri.startsWith("/chunked/big") ? 16 : 1;
+                String chunk = chunks == 1 ? "hel" : "x".repeat(4096);
+                for (int i = 0; i < chunks; i++) {
+                    ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(chunk, UTF_8)));
+                }
+                var written = ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.copiedBuffer("lo", UTF_8)));
+                if (!keepAlive) {
+                    written.addListener(ChannelFutureListener.CLOSE);
+                }
             } else if (uri.startsWith("/stream")) {
                 HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                 HttpUtil.setTransferEncodingChunked(response, true);
@@ -154,12 +191,12 @@ final class TestServer {
                 response.headers().set(HttpHeaderNames.UPGRADE, "test").set(HttpHeaderNames.CONNECTION, "upgrade");
                 ctx.writeAndFlush(response).addListener(f -> ctx.pipeline().remove(HttpServerCodec.class));
             } else {
-                answer(ctx, uri, keepAlive);
+                reading = request;
+                bodyBytes = 0;
             }
         }
 
-        private void answer(ChannelHandlerContext ctx, String uri, boolean keepAlive) {
-            String body = uri.startsWith("/slow") ? uri : "hello";
+        private void answer(ChannelHandlerContext ctx, String body, boolean keepAlive) {
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                                                                     Unpooled.copiedBuffer(body, UTF_8));
             response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
