@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -45,10 +46,10 @@ import io.netty.util.ReferenceCountUtil;
  * never processed). A connection with nothing pending is closed when admission closes, and when a response begun
  * before the drain (so without {@code Connection: close}) completes after admission closed.
  *
- * <p>Everything but {@link #closeIfIdle()}, {@link #close()} and {@link #evaluate} (on the probe executor) runs on the
+ * <p>Everything but {@link #drainBegins()}, {@link #close()} and {@link #evaluate} (on the probe executor) runs on the
  * channel's event loop: no locks.
  */
-final class LifecycleHandler extends ChannelDuplexHandler {
+final class LifecycleHandler extends ChannelDuplexHandler implements DrainingConnection {
 
     /**
      * The place in {@link #pending} of a request to an excluded path, passed on uncounted: the tracker's no-op
@@ -132,6 +133,15 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         held.releaseAll();
         if (upgradedRequest != null) {
             upgradedRequest.exit();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        ctx.fireUserEventTriggered(evt);
+        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
+            // An h2c upgrade: the connection now speaks HTTP/2, whose handlers drain it; this one has nothing to do.
+            ctx.pipeline().remove(this);
         }
     }
 
@@ -417,8 +427,9 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         return pending.isEmpty() && held.isEmpty() && unfinishedResponses == 0 && !upgraded;
     }
 
-    /** Closes the connection if nothing is pending on it. Called, from any thread, when admission closes. */
-    void closeIfIdle() {
+    /** Closes the connection if nothing is pending on it. */
+    @Override
+    public void drainBegins() {
         try {
             ctx.executor().execute(() -> {
                 if (!released && isIdle()) {
@@ -431,8 +442,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Closes the connection. Called, from any thread, by the stop action after the drain. */
-    ChannelFuture close() {
+    @Override
+    public ChannelFuture close() {
         return ctx.channel().close();
     }
 }

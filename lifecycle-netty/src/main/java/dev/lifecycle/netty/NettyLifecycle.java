@@ -81,7 +81,7 @@ public final class NettyLifecycle {
     final LocalResponses responses;
     final ExcludedPaths excludedPaths;
     final Executor probeExecutor;
-    final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
+    final Set<DrainingConnection> connections = ConcurrentHashMap.newKeySet();
     /** The default probe executor, shut down by the stop action; {@code null} when the user gave one. */
     private final ExecutorService ownProbeExecutor;
     private final Duration eventLoopShutdownTimeout;
@@ -129,6 +129,37 @@ public final class NettyLifecycle {
     }
 
     /**
+     * Returns the handlers of one HTTP/2 connection, for a pipeline that speaks HTTP/2 from its first byte: after
+     * TLS when ALPN chose {@code h2}, or for cleartext clients with prior knowledge. Added to the pipeline, it puts in
+     * its place Netty's {@code Http2FrameCodec}, the lifecycle's connection handler (the graceful {@code GOAWAY} when
+     * the drain begins) and an {@code Http2MultiplexHandler} that gives each stream its own child channel, whose
+     * pipeline holds the lifecycle's stream handler, then {@code streamHandler} (typically a
+     * {@code ChannelInitializer<Http2StreamChannel>} adding {@code Http2StreamFrameToHttpObjectCodec} and the
+     * application). One per connection; needs {@code netty-codec-http2}.
+     *
+     * @param streamHandler added to every stream's pipeline, so it must be {@code @Sharable}
+     * @throws NullPointerException if {@code streamHandler} is {@code null}
+     * @throws IllegalArgumentException if {@code streamHandler} is not {@code @Sharable}
+     */
+    public ChannelHandler newHttp2Handler(ChannelHandler streamHandler) {
+        return Http2Handlers.http2(this, Http2Handlers.requireSharable(streamHandler));
+    }
+
+    /**
+     * Returns the first handler of a cleartext connection that may speak HTTP/2 (h2c), by prior knowledge or by the
+     * HTTP/1.1 {@code Upgrade: h2c} request, or stay HTTP/1.1: then the handlers after it see HTTP/1.1 requests, so
+     * add {@link #newHandler()} and the application's HTTP/1.1 handlers after it. HTTP/2 connections are set up as by
+     * {@link #newHttp2Handler}. One per connection; needs {@code netty-codec-http2}.
+     *
+     * @param streamHandler added to every stream's pipeline, so it must be {@code @Sharable}
+     * @throws NullPointerException if {@code streamHandler} is {@code null}
+     * @throws IllegalArgumentException if {@code streamHandler} is not {@code @Sharable}
+     */
+    public ChannelHandler newHttp2cHandler(ChannelHandler streamHandler) {
+        return Http2Handlers.cleartext(this, Http2Handlers.requireSharable(streamHandler));
+    }
+
+    /**
      * Registers the stop action of a Netty server, {@code "netty server"}, to run after the drain: it closes
      * {@code serverChannel} (no new connections) and the connections still open, then shuts {@code groups} down
      * gracefully (no quiet period, the {@linkplain NettyLifecycleBuilder#eventLoopShutdownTimeout event loop shutdown
@@ -163,7 +194,7 @@ public final class NettyLifecycle {
     private void closeServer(Channel serverChannel) throws InterruptedException {
         serverChannel.close().await();
         List<ChannelFuture> closing = new ArrayList<>();
-        for (LifecycleHandler connection : connections) {
+        for (DrainingConnection connection : connections) {
             closing.add(connection.close());
         }
         for (ChannelFuture future : closing) {
@@ -194,8 +225,8 @@ public final class NettyLifecycle {
     /** Runs on the thread closing admission: must not block. */
     private void closeIdleConnections() {
         logger.debug("Admission closed: closing idle connections among {} open", connections.size());
-        for (LifecycleHandler connection : connections) {
-            connection.closeIfIdle();
+        for (DrainingConnection connection : connections) {
+            connection.drainBegins();
         }
     }
 }

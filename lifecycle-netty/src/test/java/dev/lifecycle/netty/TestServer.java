@@ -13,6 +13,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -36,6 +37,11 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -64,6 +70,16 @@ final class TestServer {
         }
     }
 
+    /** What the server speaks. */
+    enum Protocol {
+        /** HTTP/1.1 only, as most servers today. */
+        HTTP_1_1,
+        /** Cleartext: HTTP/2 by prior knowledge or by {@code Upgrade: h2c}, else HTTP/1.1. */
+        H2C,
+        /** TLS with a self-signed certificate for {@code localhost}; ALPN chooses {@code h2} or {@code http/1.1}. */
+        TLS
+    }
+
     final Lifecycle lifecycle;
     final NettyLifecycle netty;
     final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -78,15 +94,40 @@ final class TestServer {
     }
 
     TestServer(NettyLifecycle netty) throws InterruptedException {
+        this(netty, Protocol.HTTP_1_1);
+    }
+
+    TestServer(NettyLifecycle netty, Protocol protocol) throws InterruptedException {
         this.netty = netty;
         this.lifecycle = netty.lifecycle;
+        // Each HTTP/2 stream gets HTTP/1.1-style objects and its own application handler.
+        ChannelHandler streams = new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Application());
+            }
+        };
+        SslContext tls = protocol == Protocol.TLS ? TestCertificates.serverContext() : null;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), netty.newHandler(), new Application());
+                        switch (protocol) {
+                            case HTTP_1_1:
+                                ch.pipeline().addLast(new HttpServerCodec(), netty.newHandler(), new Application());
+                                break;
+                            case H2C:
+                                ch.pipeline().addLast(netty.newHttp2cHandler(streams), netty.newHandler(),
+                                                      new Application());
+                                break;
+                            case TLS:
+                                ch.pipeline().addLast(tls.newHandler(ch.alloc()), new AlpnHandler(streams));
+                                break;
+                            default:
+                                throw new AssertionError(protocol);
+                        }
                     }
                 });
         channel = bootstrap.bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
@@ -127,6 +168,25 @@ final class TestServer {
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         boss.terminationFuture().await(10, TimeUnit.SECONDS);
         workers.terminationFuture().await(10, TimeUnit.SECONDS);
+    }
+
+    /** After the TLS handshake: HTTP/2 or HTTP/1.1, as ALPN chose. */
+    private final class AlpnHandler extends ApplicationProtocolNegotiationHandler {
+        private final ChannelHandler streams;
+
+        AlpnHandler(ChannelHandler streams) {
+            super(ApplicationProtocolNames.HTTP_1_1);
+            this.streams = streams;
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                ctx.pipeline().addLast(netty.newHttp2Handler(streams));
+            } else {
+                ctx.pipeline().addLast(new HttpServerCodec(), netty.newHandler(), new Application());
+            }
+        }
     }
 
     private final class Application extends ChannelInboundHandlerAdapter {
