@@ -48,6 +48,8 @@ final class Http2ConnectionDrain extends ChannelDuplexHandler implements Drainin
     private boolean goAwayDeferred;
     private boolean firstGoAwaySent;
     private boolean finalGoAwaySent;
+    /** Streams were active when the first {@code GOAWAY} went: the connection ends after a response, not idle. */
+    private boolean busyAtGoAway;
     private ScheduledFuture<?> pingTimeout;
 
     Http2ConnectionDrain(NettyLifecycle owner, Http2FrameCodec codec) {
@@ -106,6 +108,7 @@ final class Http2ConnectionDrain extends ChannelDuplexHandler implements Drainin
             return;
         }
         firstGoAwaySent = true;
+        busyAtGoAway = codec.connection().numActiveStreams() > 0;
         // extraStreamIds: the codec adds them to the last stream created; it caps the sum at the largest stream id.
         ctx.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
         ctx.writeAndFlush(new DefaultHttp2PingFrame(DRAIN_PING));
@@ -156,7 +159,12 @@ final class Http2ConnectionDrain extends ChannelDuplexHandler implements Drainin
     }
 
     private void closeIfDone() {
-        if (codec.connection().numActiveStreams() == 0) {
+        if (codec.connection().numActiveStreams() == 0 && ctx.channel().isActive()) {
+            if (busyAtGoAway) {
+                owner.lifecycle.connections().closedAfterResponse();
+            } else {
+                owner.lifecycle.connections().closedIdle(1);
+            }
             ctx.close();
         }
     }

@@ -2,6 +2,7 @@ package dev.lifecycle.netty;
 
 import java.util.concurrent.RejectedExecutionException;
 
+import dev.lifecycle.core.DrainPolicy;
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Probe;
@@ -26,9 +27,10 @@ import io.netty.util.ReferenceCountUtil;
  * One HTTP/2 stream's view of the lifecycle, first in the stream's child channel. It counts the stream from its
  * request's HEADERS frame until the write of the end of its response completes (a frame with {@code END_STREAM}, or a
  * {@code RST_STREAM}); a stream reset or closed before that is released. It answers the probes itself, off the event
- * loop, and refuses a stream that is not admitted: with {@code REFUSED_STREAM} once admission has closed (the stream
- * was never processed, so any client may retry it on another connection), with the lifecycle's {@code 503} while the
- * service starts. The request frames of a stream answered here are dropped.
+ * loop, and refuses a stream that is not admitted: with {@code REFUSED_STREAM} once admission has closed at the end of
+ * a {@code SERVE_AND_CLOSE} drain (the stream was never processed, so any client may retry it on another connection),
+ * else with the lifecycle's refusal ({@code 503} while the service starts, {@code 503} or {@code 429} during a
+ * {@code REJECT_*} drain). The request frames of a stream answered here are dropped.
  *
  * <p>Everything but {@link #evaluate} (on the probe executor) runs on the channel's event loop.
  */
@@ -82,10 +84,13 @@ final class Http2StreamHandler extends ChannelDuplexHandler {
         if (!admitted.admitted()) {
             answeredHere = true;
             ReferenceCountUtil.release(frame);
-            if (tracker.isClosed()) {
+            if (tracker.isDraining() && owner.lifecycle.drainPolicy() == DrainPolicy.SERVE_AND_CLOSE) {
+                // The drain is over (nothing was left in flight): never processed, so safe for a client to retry.
                 ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
             } else {
-                write(ctx, owner.responses.refusal(HttpVersion.HTTP_1_1));
+                // Starting, failed, or the user's choice to shed with 503 or 429 during the drain.
+                boolean head = "HEAD".equals(method);
+                write(ctx, LocalResponses.translate(owner.responses.refusal(), HttpVersion.HTTP_1_1, head));
             }
             return;
         }

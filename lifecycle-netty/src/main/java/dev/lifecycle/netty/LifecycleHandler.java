@@ -5,6 +5,7 @@ import java.util.concurrent.RejectedExecutionException;
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.LocalResponse;
 import dev.lifecycle.core.Probe;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
@@ -43,8 +44,10 @@ import io.netty.util.ReferenceCountUtil;
  * <h2>Closing</h2>
  * {@code Connection: close} goes on the last response the connection will carry: while draining, on a response with
  * nothing queued behind it; requests read after it are dropped unanswered (HTTP lets the client retry them, they were
- * never processed). A connection with nothing pending is closed when admission closes, and when a response begun
- * before the drain (so without {@code Connection: close}) completes after admission closed.
+ * never processed). When the drain begins, a keep-alive connection with nothing pending is closed (a FIN: its client
+ * reconnects through the Service), unless it has not carried a request yet: its client has just connected and is
+ * about to send one, which is served with {@code Connection: close}. A response begun before the drain (so without
+ * {@code Connection: close}) that completes during it closes its connection once nothing else is pending.
  *
  * <p>Everything but {@link #drainBegins()}, {@link #close()} and {@link #evaluate} (on the probe executor) runs on the
  * channel's event loop: no locks.
@@ -72,6 +75,11 @@ final class LifecycleHandler extends ChannelDuplexHandler implements DrainingCon
     private boolean informational;
     /** The response being written carries {@code Connection: close}: close after it. */
     private boolean closeAfterResponse;
+    /**
+     * A request has arrived on this connection. One that has carried none is not idle when the drain begins: its
+     * client has just connected to send a request, which is served (with {@code Connection: close}) rather than cut.
+     */
+    private boolean used;
     /** No more requests are read: the connection is about to close. */
     private boolean closing;
     /** After {@code 101 Switching Protocols}: no longer HTTP/1.1, everything passes through. */
@@ -168,6 +176,7 @@ final class LifecycleHandler extends ChannelDuplexHandler implements DrainingCon
     }
 
     private void onRequest(HttpRequest request) {
+        used = true;
         if (closing || released) {
             discard(request);
             return;
@@ -195,9 +204,11 @@ final class LifecycleHandler extends ChannelDuplexHandler implements DrainingCon
         }
         InflightRequest admitted = tracker.tryEnter(request.method().name(), uri);
         if (!admitted.admitted()) {
-            // After admission closed this pod is going away: refuse, and close once the refusal is written.
-            closing = tracker.isClosed();
-            answerLocally(request, owner.responses.refusal(request.protocolVersion()));
+            // Starting, failed, or admission closed for good: refuse, and close once the refusal is written.
+            LocalResponse refusal = owner.responses.refusal();
+            closing = refusal.closeConnection();
+            boolean head = HttpMethod.HEAD.equals(request.method());
+            answerLocally(request, LocalResponses.translate(refusal, request.protocolVersion(), head));
             return;
         }
         pending.add(admitted);
@@ -275,8 +286,8 @@ final class LifecycleHandler extends ChannelDuplexHandler implements DrainingCon
             ctx.fireChannelReadComplete();
         }
         held.resumeReading();
-        if (tracker.isClosed() && isIdle()) {
-            ctx.close();
+        if (tracker.isDraining() && isIdle()) {
+            closeIdle();
         }
     }
 
@@ -407,8 +418,14 @@ final class LifecycleHandler extends ChannelDuplexHandler implements DrainingCon
         if (request != null) {
             request.exit();
         }
-        if (close || tracker.isClosed() && isIdle()) {
+        if (close) {
+            if (lifecycle.isDraining() && ctx.channel().isActive()) {
+                lifecycle.connections().closedAfterResponse();
+            }
             ctx.close();
+        } else if (tracker.isDraining() && isIdle()) {
+            // A response begun before the drain, so without Connection: close, ended during it.
+            closeIdle();
         }
     }
 
@@ -423,18 +440,26 @@ final class LifecycleHandler extends ChannelDuplexHandler implements DrainingCon
         }
     }
 
+    /** Closes a connection that has nothing pending during the drain, as the lifecycle's idle-connection count. */
+    private void closeIdle() {
+        closing = true;
+        if (ctx.channel().isActive()) {
+            lifecycle.connections().closedIdle(1);
+        }
+        ctx.close();
+    }
+
     private boolean isIdle() {
         return pending.isEmpty() && held.isEmpty() && unfinishedResponses == 0 && !upgraded;
     }
 
-    /** Closes the connection if nothing is pending on it. */
+    /** Closes the connection if nothing is pending on it and it has carried a request. */
     @Override
     public void drainBegins() {
         try {
             ctx.executor().execute(() -> {
-                if (!released && isIdle()) {
-                    closing = true;
-                    ctx.close();
+                if (!released && used && isIdle()) {
+                    closeIdle();
                 }
             });
         } catch (RejectedExecutionException e) {

@@ -99,7 +99,7 @@ class Http2DrainTest {
         startShutdown();
         // The idle HTTP/2 connection got its GOAWAY, the client acknowledged its PING, and the connection closed.
         await().until(() -> server.netty.connections.size() == 1);
-        assertThat(tracker.isClosed()).isTrue();
+        assertThat(tracker.isDraining()).isTrue();
 
         HttpResponse<String> during = send(client, HttpRequest.newBuilder(uri(protocol, "/hello")));
         assertThat(during.statusCode() + " " + during.body()).isEqualTo("200 hello");

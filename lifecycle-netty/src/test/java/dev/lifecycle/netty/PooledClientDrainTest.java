@@ -100,7 +100,7 @@ class PooledClientDrainTest {
      * idle connections stay half-closed ({@code CLOSE_WAIT}) in its pool until then.
      */
     private void awaitDrainBegunAndIdleConnectionsClosed() {
-        await().until(tracker::isClosed);
+        await().until(tracker::isDraining);
         await().until(() -> {
             List<TcpSockets.State> sockets = TcpSockets.connectedTo(server.port);
             long established = sockets.stream().filter(TcpSockets.State.ESTABLISHED::equals).count();
