@@ -24,8 +24,8 @@ import io.netty.util.concurrent.ScheduledFuture;
  * here, while every stream it may already have sent stays acceptable; a {@code PING} follows. The client answers the
  * {@code PING} after everything it sent before it, so once the {@code PING} ACK arrives, every stream the client opened
  * before it saw the first {@code GOAWAY} has arrived: the final {@code GOAWAY} then names the last stream really
- * received, and the connection closes once its last stream has ended. Without an ACK within {@link #PING_TIMEOUT_SECONDS}
- * the final {@code GOAWAY} goes anyway. A stop action that closes the connection first sends the final {@code GOAWAY}
+ * received, and the connection closes once its last stream has ended. Without an ACK within
+ * {@link #PING_TIMEOUT_SECONDS} seconds the final {@code GOAWAY} goes anyway. A stop action that closes the connection first sends the final {@code GOAWAY}
  * if it has not gone yet, so that the client knows which streams were never processed.
  *
  * <p>A connection that has not carried a stream yet when the drain begins (one opened during the drain) gets its first

@@ -53,21 +53,28 @@ import io.netty.util.concurrent.EventExecutorGroup;
  *     {@link dev.lifecycle.core.Health#toJson}, running their health checks on the
  *     {@linkplain NettyLifecycleBuilder#probeExecutor probe executor}, never on the event loop; probes are never
  *     counted nor refused;</li>
- * <li>answers {@code 503} with {@code Retry-After} to requests that are not admitted (while starting, and after
- *     admission closed, with {@code Connection: close});</li>
+ * <li>answers requests that are not admitted with the lifecycle's {@linkplain Lifecycle#refusal() refusal}
+ *     ({@code 503} or {@code 429}, {@code Retry-After}, {@code Connection: close}) and closes the connection: while
+ *     starting, and once admission has closed;</li>
  * <li>answers a request that Netty could not decode (its {@code decoderResult()} failed: a header or request line too
  *     long, a malformed request) with {@code 431}, {@code 414} or {@code 400} and {@code Connection: close}, as servlet
  *     containers do: the decoder drops whatever else the connection sends, and the application never sees it;</li>
  * <li>passes requests to {@linkplain NettyLifecycleBuilder#excludePaths excluded paths} (a metrics endpoint) to the
  *     application uncounted and never refuses them;</li>
  * <li>while draining, adds {@code Connection: close} to the last response of the connection and closes it once that
- *     response is written; idle keep-alive connections are closed when admission closes.</li>
+ *     response is written; when the drain begins, closes idle keep-alive connections that have carried a request
+ *     (counted in {@link Lifecycle#connections()}).</li>
  * </ul>
  * An application handler after it answers requests in order (as HTTP/1.1 requires) with an {@code HttpResponse}
  * and a {@code LastHttpContent} (or a {@code FullHttpResponse}); handlers that turn other objects into HTTP content,
  * such as {@code ChunkedWriteHandler}, go after this one. A {@code 101 Switching Protocols} response turns the
  * connection into a long-lived request (see {@link dev.lifecycle.core.InflightRequest#markLongLived}), closed when
- * admission closes. HTTP/2 is not covered.
+ * admission closes.
+ *
+ * <p>HTTP/2 (with {@code netty-codec-http2}): {@link #newHttp2cHandler} for cleartext connections (prior knowledge or
+ * the HTTP/1.1 upgrade), {@link #newHttp2Handler} after TLS when ALPN chose {@code h2}. Streams are counted, probes
+ * answered and refusals sent per stream; when the drain begins each connection gets the graceful two-step
+ * {@code GOAWAY} and closes once its last stream has ended.
  */
 public final class NettyLifecycle {
 
@@ -165,8 +172,8 @@ public final class NettyLifecycle {
      * gracefully (no quiet period, the {@linkplain NettyLifecycleBuilder#eventLoopShutdownTimeout event loop shutdown
      * timeout}) and waits until they have terminated. One action, so that it counts once in the shutdown budget the
      * lifecycle checks against the termination grace period. Last, it shuts the default
-     * {@linkplain NettyLifecycleBuilder#probeExecutor probe executor} down, if in use. Stop actions run in reverse order of
-     * registration: call this after registering what must stop after the server (a connection pool).
+     * {@linkplain NettyLifecycleBuilder#probeExecutor probe executor} down, if in use. Stop actions run in reverse order
+     * of registration: call this after registering what must stop after the server (a connection pool).
      *
      * @param serverChannel the channel returned by {@code ServerBootstrap.bind}
      * @param groups the event loop groups (boss, workers) and executor groups of the server's handlers

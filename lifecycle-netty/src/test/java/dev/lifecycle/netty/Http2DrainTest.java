@@ -89,8 +89,11 @@ class Http2DrainTest {
         HttpResponse<String> first = send(client, HttpRequest.newBuilder(uri(protocol, "/hello")));
         assertThat(first.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(first.body()).isEqualTo("hello");
-        HttpClient http1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                                     .sslContext(TestCertificates.clientContext()).build();
+        HttpClient.Builder http1Builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+        if (protocol == TestServer.Protocol.TLS) {
+            http1Builder.sslContext(TestCertificates.clientContext());
+        }
+        HttpClient http1 = http1Builder.build();
         CompletableFuture<HttpResponse<String>> slow =
                 http1.sendAsync(HttpRequest.newBuilder(uri(protocol, "/slow")).build(), BodyHandlers.ofString());
         await().until(() -> tracker.inflight() == 1);

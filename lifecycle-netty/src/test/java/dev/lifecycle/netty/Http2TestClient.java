@@ -40,8 +40,8 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * Netty's own HTTP/2 client with prior knowledge, for what the JDK client hides: it records the connection-level
  * frames the server sends ({@code GOAWAY n}, {@code PING}), leaves acknowledging a {@code PING} to the test (which
- * can open a stream first, as a client that had not yet seen the {@code GOAWAY}), and reports each stream's outcome as {@code "200 body"},
- * {@code "RST n"} or {@code "closed"}.
+ * can open a stream first, as a client that had not yet seen the {@code GOAWAY}), and reports each stream's outcome
+ * as {@code "200 body"}, {@code "RST n"} or {@code "closed"}.
  */
 final class Http2TestClient implements AutoCloseable {
 
@@ -174,8 +174,8 @@ final class Http2TestClient implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        connection.close().await(10, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+    public void close() {
+        connection.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 }

@@ -47,9 +47,9 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * A real Netty HTTP server on 127.0.0.1 and an ephemeral port, with the lifecycle handler and a small application:
  * {@code /slow} answers when the test releases it, {@code /stream} streams chunks the test sends, {@code /boom}
- * throws, {@code /upgrade} switches protocols, {@code /chunked} answers a chunked {@code hello} in one flush ({@code /chunked/big}: 64 KiB more before it), anything
- * else answers {@code 200 hello} (or {@code posted N} with the size of a request body) once the request has been read
- * whole.
+ * throws, {@code /upgrade} switches protocols, {@code /chunked} answers a chunked {@code hello} in one flush
+ * ({@code /chunked/big}: 64 KiB more before it), anything else answers {@code 200 hello} (or {@code posted N} with the
+ * size of a request body) once the request has been read whole. Over HTTP/1.1, h2c or TLS (see {@link Protocol}).
  */
 final class TestServer {
 
