@@ -133,6 +133,30 @@ class LifecycleHandlerDrainTest {
     }
 
     @Test
+    void underReject429ARequestDuringTheDrainGetsTheLifecyclesRefusal() throws Exception {
+        start(Duration.ZERO, DrainPolicy.REJECT_429);
+        try (RawClient slow = new RawClient(server.port)) {
+            slow.request("GET", "/slow");
+            await().until(() -> tracker.inflight() == 1);
+            startShutdown();
+            await().until(tracker::isDraining);
+
+            try (RawClient late = new RawClient(server.port)) {
+                RawClient.Response response = late.get("/hello");
+                assertThat(response.status()).isEqualTo(429);
+                assertThat(response.header("Retry-After")).isEqualTo("1");
+                assertThat(response.header("Cache-Control")).isEqualTo("no-store");
+                assertThat(response.header("Connection")).isEqualTo("close");
+                assertThat(response.body()).isEqualTo("Too Many Requests: shutting down\n");
+                assertThat(late.closedByServer()).isTrue();
+            }
+            server.releaseSlow();
+            assertThat(slow.read().status()).isEqualTo(200);
+        }
+        await().until(shutdown::isDone);
+    }
+
+    @Test
     void keepAliveClientGetsConnectionCloseDuringThePreStopDelayAndTheServerCloses() throws Exception {
         start(Duration.ofHours(1));
         try (RawClient client = new RawClient(server.port)) {
