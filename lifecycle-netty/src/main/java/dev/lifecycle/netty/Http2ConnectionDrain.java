@@ -39,7 +39,8 @@ final class Http2ConnectionDrain extends ChannelDuplexHandler implements Drainin
 
     /** The payload of the drain's {@code PING}, so that its ACK is told apart from the ACKs of other pings. */
     static final long DRAIN_PING = 0x6c6966656379636cL; // "lifecycl"
-    static final long PING_TIMEOUT_SECONDS = 2;
+    /** As grpc-java's server: a client that never answers only delays the final {@code GOAWAY}. */
+    static final long PING_TIMEOUT_SECONDS = 10;
 
     private final NettyLifecycle owner;
     private final Http2FrameCodec codec;
@@ -61,17 +62,22 @@ final class Http2ConnectionDrain extends ChannelDuplexHandler implements Drainin
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         if (ctx.channel().isActive()) {
-            owner.connections.add(this);
-            if (owner.tracker.isClosed()) {
-                drainBegins(); // an h2c upgrade during the drain
-            }
+            register(); // after ALPN, or by an h2c upgrade
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        owner.connections.add(this);
+        register();
         ctx.fireChannelActive();
+    }
+
+    /** Joins the connections the drain acts on; one opened after the drain began is drained at once. */
+    private void register() {
+        owner.connections.add(this);
+        if (owner.tracker.isDraining()) {
+            drainBegins();
+        }
     }
 
     @Override
@@ -167,6 +173,12 @@ final class Http2ConnectionDrain extends ChannelDuplexHandler implements Drainin
             }
             ctx.close();
         }
+    }
+
+    @Override
+    public String toString() {
+        return "Http2ConnectionDrain[" + ctx.channel() + ", deferred=" + goAwayDeferred + ", first=" + firstGoAwaySent
+               + ", final=" + finalGoAwaySent + ", active=" + codec.connection().numActiveStreams() + ']';
     }
 
     @Override
