@@ -3,12 +3,13 @@
  * the graceful shutdown sequence. Micrometer is optional ({@code requires static}): only
  * {@link dev.lifecycle.core.LifecycleMetrics} needs it.
  */
-// module: the qualified export names a module of this project compiled after this one; requires-transitive-automatic:
-// Micrometer has only an Automatic-Module-Name, and LifecycleMetrics's signature shows its types.
-@SuppressWarnings({"module", "requires-automatic", "requires-transitive-automatic"})
+// module: the qualified export names a module of this project compiled after this one; requires-automatic: Micrometer
+// has only an Automatic-Module-Name. Not transitive, though LifecycleMetrics shows Micrometer's types: requires static
+// transitive would make every module that reads this one need Micrometer to compile.
+@SuppressWarnings({"module", "requires-automatic"})
 module dev.lifecycle.core {
     requires org.slf4j;
-    requires static transitive micrometer.core;
+    requires static micrometer.core;
 
     exports dev.lifecycle.core;
     exports dev.lifecycle.core.internal to dev.lifecycle.netty;
