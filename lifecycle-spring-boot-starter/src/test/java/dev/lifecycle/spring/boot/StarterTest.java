@@ -85,8 +85,9 @@ class StarterTest {
             assertThat(app.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
             assertThat(app.get("/actuator/health/readiness").statusCode()).isEqualTo(503);
             // Actuator's probe groups never show details; its health endpoint does.
+            // (Boot 3 writes "status" before "details", Boot 4 after.)
             assertThat(app.get("/actuator/health").body())
-                    .contains("\"readinessState\":{\"status\":\"DOWN\",\"details\":{\"state\":\"STARTING\"")
+                    .containsPattern("\"readinessState\":\\{(\"status\":\"DOWN\",)?\"details\":\\{\"state\":\"STARTING\"")
                     .contains("\"flyway-migrations\":\"RUNNING\"");
             var refused = app.get("/hello");
             assertThat(refused.statusCode()).isEqualTo(503);
@@ -120,7 +121,7 @@ class StarterTest {
         assertThat(app.get("/actuator/health/liveness").statusCode()).isEqualTo(200);
         assertThat(app.get("/actuator/health/readiness").statusCode()).isEqualTo(200);
         assertThat(app.get("/actuator/health").body())
-                .contains("\"readinessState\":{\"status\":\"UP\",\"details\":{\"state\":\"READY\"");
+                .containsPattern("\"readinessState\":\\{(\"status\":\"UP\",)?\"details\":\\{\"state\":\"READY\"");
         assertThat(app.context().getBean(ApplicationAvailability.class).getReadinessState())
                 .isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
     }
@@ -157,7 +158,9 @@ class StarterTest {
     void metricsAreOnTheApplicationsMeterRegistry() {
         app.get("/hello");
         MeterRegistry registry = app.context().getBean(MeterRegistry.class);
-        assertThat(registry.get("lifecycle.requests.inflight").gauge().value()).isZero();
+        // The filter counts a request until its last byte was written: the client may see it a moment before.
+        await().atMost(RunningApp.TIMEOUT)
+               .until(() -> registry.get("lifecycle.requests.inflight").gauge().value() == 0.0);
         assertThat(registry.get("lifecycle.state").tag("state", "READY").gauge().value()).isEqualTo(1.0);
         assertThat(registry.get("lifecycle.startup.task.duration").tag("task", "flyway-migrations").functionTimer()
                            .count()).isEqualTo(1.0);
