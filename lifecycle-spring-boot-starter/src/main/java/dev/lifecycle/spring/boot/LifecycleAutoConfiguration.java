@@ -96,6 +96,10 @@ public final class LifecycleAutoConfiguration {
                 .stopTimeout(properties.getStopTimeout())
                 .terminationGracePeriod(properties.getTerminationGracePeriod())
                 .retryAfter(properties.getRetryAfter())
+                .drainPolicy(properties.getDrainPolicy())
+                .readyFileRefreshInterval(properties.getReadyFileRefreshInterval())
+                .healthCheckTimeout(properties.getHealthCheckTimeout())
+                .healthCheckMaxAge(properties.getHealthCheckMaxAge())
                 .describeRequests(properties.isDescribeRequests());
         if (properties.getReadyFile() != null) {
             builder.readyFile(properties.getReadyFile());

@@ -9,6 +9,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 
+import dev.lifecycle.core.DrainPolicy;
+
 /**
  * The {@code lifecycle.*} properties. Spring's relaxed binding applies, so the environment variables of
  * {@code lifecycle-core} keep working: {@code LIFECYCLE_PRESTOP_DELAY} binds to {@code lifecycle.prestop-delay},
@@ -26,7 +28,11 @@ public class LifecycleProperties implements Validator {
     private Duration stopTimeout = Duration.ofSeconds(5);
     private Duration terminationGracePeriod = Duration.ofSeconds(30);
     private Duration retryAfter = Duration.ofSeconds(1);
+    private DrainPolicy drainPolicy = DrainPolicy.SERVE_AND_CLOSE;
     private Path readyFile;
+    private Duration readyFileRefreshInterval = Duration.ofSeconds(1);
+    private Duration healthCheckTimeout = Duration.ofMillis(500);
+    private Duration healthCheckMaxAge = Duration.ofSeconds(1);
     private boolean describeRequests = true;
     private List<String> excludePaths = new ArrayList<>();
     private Duration migrationTimeout;
@@ -100,6 +106,49 @@ public class LifecycleProperties implements Validator {
     /** See {@link #getRetryAfter()}. */
     public void setRetryAfter(Duration retryAfter) {
         this.retryAfter = retryAfter;
+    }
+
+    /**
+     * What requests reaching the service after the drain began get: {@code serve-and-close} (served, with
+     * {@code Connection: close}), {@code reject-503} or {@code reject-429}. The default is {@code serve-and-close}.
+     */
+    public DrainPolicy getDrainPolicy() {
+        return drainPolicy;
+    }
+
+    /** See {@link #getDrainPolicy()}. */
+    public void setDrainPolicy(DrainPolicy drainPolicy) {
+        this.drainPolicy = drainPolicy;
+    }
+
+    /** How often the readiness checks refresh the ready-file while ready. The default is 1 second; must be > 0. */
+    public Duration getReadyFileRefreshInterval() {
+        return readyFileRefreshInterval;
+    }
+
+    /** See {@link #getReadyFileRefreshInterval()}. */
+    public void setReadyFileRefreshInterval(Duration readyFileRefreshInterval) {
+        this.readyFileRefreshInterval = readyFileRefreshInterval;
+    }
+
+    /** The bound on one run of a health check. The default is 500 ms; must be > 0. */
+    public Duration getHealthCheckTimeout() {
+        return healthCheckTimeout;
+    }
+
+    /** See {@link #getHealthCheckTimeout()}. */
+    public void setHealthCheckTimeout(Duration healthCheckTimeout) {
+        this.healthCheckTimeout = healthCheckTimeout;
+    }
+
+    /** How long a health check's result is reused; {@code 0} runs it for every probe. The default is 1 second. */
+    public Duration getHealthCheckMaxAge() {
+        return healthCheckMaxAge;
+    }
+
+    /** See {@link #getHealthCheckMaxAge()}. */
+    public void setHealthCheckMaxAge(Duration healthCheckMaxAge) {
+        this.healthCheckMaxAge = healthCheckMaxAge;
     }
 
     /** A file that exists exactly while ready, for {@code exec: cat} probes. None by default. */
@@ -222,18 +271,25 @@ public class LifecycleProperties implements Validator {
         nonNegative(errors, "prestopDelay", "prestop-delay", properties.prestopDelay);
         nonNegative(errors, "drainTimeout", "drain-timeout", properties.drainTimeout);
         nonNegative(errors, "longLivedDrainTimeout", "long-lived-drain-timeout", properties.longLivedDrainTimeout);
-        if (nonNegative(errors, "stopTimeout", "stop-timeout", properties.stopTimeout)
-            && properties.stopTimeout.isZero()) {
-            reject(errors, "stopTimeout", "stop-timeout", properties.stopTimeout, "> 0");
-        }
+        positive(errors, "stopTimeout", "stop-timeout", properties.stopTimeout);
         nonNegative(errors, "terminationGracePeriod", "termination-grace-period", properties.terminationGracePeriod);
         nonNegative(errors, "retryAfter", "retry-after", properties.retryAfter);
-        nonNegative(errors, "migrationTimeout", "migration-timeout", properties.migrationTimeout);
-        if (properties.migrationTimeout != null && properties.migrationTimeout.isZero()) {
-            reject(errors, "migrationTimeout", "migration-timeout", properties.migrationTimeout, "> 0");
+        positive(errors, "migrationTimeout", "migration-timeout", properties.migrationTimeout);
+        positive(errors, "readyFileRefreshInterval", "ready-file-refresh-interval",
+                 properties.readyFileRefreshInterval);
+        positive(errors, "healthCheckTimeout", "health-check-timeout", properties.healthCheckTimeout);
+        nonNegative(errors, "healthCheckMaxAge", "health-check-max-age", properties.healthCheckMaxAge);
+        if (properties.drainPolicy == null) {
+            reject(errors, "drainPolicy", "drain-policy", "''", "serve-and-close, reject-503 or reject-429");
         }
         if (properties.readyFile != null && properties.readyFile.toString().isBlank()) {
             reject(errors, "readyFile", "ready-file", "'" + properties.readyFile + "'", "a file path");
+        }
+    }
+
+    private static void positive(Errors errors, String field, String property, Duration value) {
+        if (nonNegative(errors, field, property, value) && value.isZero()) {
+            reject(errors, field, property, value, "> 0");
         }
     }
 

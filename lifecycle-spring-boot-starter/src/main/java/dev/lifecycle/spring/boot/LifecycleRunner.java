@@ -25,7 +25,7 @@ import dev.lifecycle.core.StartupException;
  * {@code spring.lifecycle.timeout-per-shutdown-phase} does not cut it short.
  *
  * <p>Spring's {@code ApplicationAvailability} follows the lifecycle: liveness {@code CORRECT} and readiness
- * {@code REFUSING_TRAFFIC} while the tasks run, {@code ACCEPTING_TRAFFIC} once ready, liveness {@code BROKEN} when
+ * {@code REFUSING_TRAFFIC} (Spring's initial state) while the tasks run, {@code ACCEPTING_TRAFFIC} once ready, liveness {@code BROKEN} when
  * startup failed. The other direction is the two health checks {@link LifecycleAutoConfiguration} adds.
  */
 final class LifecycleRunner implements SmartLifecycle {
@@ -44,8 +44,9 @@ final class LifecycleRunner implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
+        // Readiness stays as Spring starts it, REFUSING_TRAFFIC without an event: an event of ours would read, in
+        // the lifecycle's "application-availability" check, as the application refusing traffic.
         AvailabilityChangeEvent.publish(publisher, this, LivenessState.CORRECT);
-        AvailabilityChangeEvent.publish(publisher, this, ReadinessState.REFUSING_TRAFFIC);
         try {
             lifecycle.start();
         } catch (StartupException e) {

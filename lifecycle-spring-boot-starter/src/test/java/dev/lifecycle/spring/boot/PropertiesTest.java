@@ -15,6 +15,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
+import dev.lifecycle.core.DrainPolicy;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.State;
 
@@ -41,7 +42,8 @@ class PropertiesTest {
         ConfigurableApplicationContext context = app(Map.of("LIFECYCLE_PRESTOP_DELAY", "3s",
                                                             "LIFECYCLE_DRAIN_TIMEOUT", "7s",
                                                             "LIFECYCLE_LONG_LIVED_DRAIN_TIMEOUT", "2s",
-                                                            "LIFECYCLE_PROBES_SHOW_DETAILS", "true"),
+                                                            "LIFECYCLE_PROBES_SHOW_DETAILS", "true",
+                                                            "LIFECYCLE_DRAIN_POLICY", "reject-503"),
                                                      "lifecycle.drain-timeout=9s").run();
         Lifecycle lifecycle;
         try {
@@ -51,6 +53,7 @@ class PropertiesTest {
             assertThat(properties.getDrainTimeout()).isEqualTo(Duration.ofSeconds(7));
             assertThat(properties.getLongLivedDrainTimeout()).isEqualTo(Duration.ofSeconds(2));
             assertThat(properties.getProbes().isShowDetails()).isTrue();
+            assertThat(properties.getDrainPolicy()).isEqualTo(DrainPolicy.REJECT_503);
             // No web server: the lifecycle still starts with the context, and stops with it.
             lifecycle = context.getBean(Lifecycle.class);
             assertThat(lifecycle.state()).isEqualTo(State.READY);

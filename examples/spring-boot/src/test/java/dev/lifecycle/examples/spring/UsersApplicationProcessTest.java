@@ -101,7 +101,8 @@ class UsersApplicationProcessTest {
                 service.awaitLine(READY, TIMEOUT);
                 assertThat(get(port, "/health/ready").statusCode()).isEqualTo(200);
                 assertThat(get(port, "/actuator/health/readiness").statusCode()).isEqualTo(200);
-                assertThat(readyFile).exists();
+                // The lifecycle writes the ready-file once the readiness checks passed, in the background.
+                await().atMost(TIMEOUT).until(() -> Files.exists(readyFile));
 
                 HttpResponse<String> created = post(port, "/users", "{\"name\":\"Ada\",\"email\":\"ada@example.org\"}");
                 assertThat(created.statusCode()).isEqualTo(201);
@@ -120,7 +121,7 @@ class UsersApplicationProcessTest {
                 assertThat(service.awaitExit(TIMEOUT)).isEqualTo(143);
                 assertThat(readyFile).doesNotExist();
                 String output = service.output();
-                assertThat(output).contains("Admission closed: draining 1 request(s) in flight");
+                assertThat(output).contains("Drain began (serve-and-close): 1 request(s) in flight");
                 // The drain ended before Spring's graceful shutdown of the web server began.
                 assertThat(output.indexOf("Drained in")).isPositive()
                                                         .isLessThan(output.indexOf("Commencing graceful shutdown"));
