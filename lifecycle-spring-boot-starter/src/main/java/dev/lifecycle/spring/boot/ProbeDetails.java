@@ -1,6 +1,7 @@
 package dev.lifecycle.spring.boot;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.lifecycle.core.Health;
@@ -16,7 +17,7 @@ final class ProbeDetails {
         details.put("state", health.state().name());
         details.put("inflight", health.inflight());
         Map<String, String> checks = new LinkedHashMap<>();
-        health.checks().forEach(check -> checks.put(check.kind().name().toLowerCase(java.util.Locale.ROOT) + ':'
+        health.checks().forEach(check -> checks.put(check.kind().name().toLowerCase(Locale.ROOT) + ':'
                                                     + check.name(), check.up() ? "UP" : "DOWN"));
         details.put("checks", checks);
         Map<String, String> tasks = new LinkedHashMap<>();
