@@ -17,6 +17,7 @@ import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletContextInitializer;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -32,6 +33,7 @@ import dev.lifecycle.core.Probe;
 import dev.lifecycle.core.StartupTask;
 import dev.lifecycle.servlet.HealthServlet;
 import dev.lifecycle.servlet.LifecycleFilter;
+import dev.lifecycle.servlet.LifecycleServlets;
 import jakarta.servlet.DispatcherType;
 
 /**
@@ -198,6 +200,13 @@ public final class LifecycleAutoConfiguration {
             // First in the chain, so that a request is counted from its arrival and refused before any other work.
             registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
             return registration;
+        }
+
+        @Bean
+        ServletContextInitializer lifecycleServletContextAttribute(Lifecycle lifecycle) {
+            // A Spring Boot WAR on a standalone container: lifecycle-servlet's web-fragment listener then takes this
+            // lifecycle instead of building a second one, and finds the filter "lifecycle" already registered.
+            return servletContext -> servletContext.setAttribute(LifecycleServlets.LIFECYCLE_ATTRIBUTE, lifecycle);
         }
 
         @Bean

@@ -9,8 +9,8 @@ import dev.lifecycle.core.LifecycleBuilder;
  *
  * <pre>{@code
  * @Bean
- * LifecycleCustomizer databaseLiveness(DataSource dataSource) {
- *     return builder -> builder.livenessCheck("database", () -> {
+ * LifecycleCustomizer databaseReadiness(DataSource dataSource) {
+ *     return builder -> builder.readinessCheck("database", () -> {
  *         try (Connection connection = dataSource.getConnection()) {
  *             return connection.isValid(1);
  *         }

@@ -37,9 +37,9 @@ public class UsersApplication {
     }
 
     @Bean
-    LifecycleCustomizer databaseLiveness(DataSource dataSource) {
-        // Liveness fails only if the pool cannot hand out a valid connection at all.
-        return builder -> builder.livenessCheck("database", () -> {
+    LifecycleCustomizer databaseReadiness(DataSource dataSource) {
+        // A dependency: readiness, never liveness (a database outage must not restart every replica).
+        return builder -> builder.readinessCheck("database", () -> {
             try (var connection = dataSource.getConnection()) {
                 return connection.isValid(1);
             }
