@@ -25,11 +25,25 @@ abstract class ExternalClient {
     final String name;
     final Process process;
     final Path output;
+    /** Completes when the client's schedule runs. */
+    final CompletableFuture<Void> started;
 
-    private ExternalClient(String name, Process process, Path output) {
+    private ExternalClient(String name, Process process, Path output, CompletableFuture<Void> started) {
         this.name = name;
         this.process = process;
         this.output = output;
+        this.started = started;
+    }
+
+    /** Waits until the client's load runs; a client that cannot start within {@code bound} is killed. */
+    void awaitStarted(Duration bound) throws IOException, InterruptedException {
+        try {
+            started.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            kill();
+            throw new IOException("client " + name + " did not start its load within " + bound + "; see " + output,
+                    e);
+        }
     }
 
     /** Stops the load and returns its records; the process is gone when this returns or throws. */
@@ -40,11 +54,13 @@ abstract class ExternalClient {
         process.destroyForcibly();
     }
 
-    /** A {@link LoadClient} JVM, run with {@code prefix} (e.g. {@code ip netns exec <node>}). */
+    /**
+     * Starts a {@link LoadClient} JVM, run with {@code prefix} (e.g. {@code ip netns exec <node>}); see
+     * {@link #awaitStarted(Duration)}.
+     */
     static ExternalClient java(String client, List<String> prefix, String host, int port, int rate, int connections,
                                int burst, Duration burstPeriod, Duration readTimeout, List<String> requests,
-                               String instanceHeader, Timeline timeline, Path directory)
-            throws IOException, InterruptedException {
+                               String instanceHeader, Timeline timeline, Path directory) throws IOException {
         Files.createDirectories(directory);
         Path records = directory.resolve(client + ".records");
         Path output = directory.resolve(client + ".out");
@@ -86,7 +102,7 @@ abstract class ExternalClient {
         }, "client-output-" + client);
         pump.setDaemon(true);
         pump.start();
-        ExternalClient handle = new ExternalClient(client, process, output) {
+        return new ExternalClient(client, process, output, started) {
             @Override
             ClientRecords stop(Duration bound) throws IOException, InterruptedException {
                 process.getOutputStream().close();
@@ -102,13 +118,6 @@ abstract class ExternalClient {
                 return ClientRecords.read(records, null);
             }
         };
-        try {
-            started.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            handle.kill();
-            throw new IOException("client " + client + " did not start its load within 30 s; see " + output, e);
-        }
-        return handle;
     }
 
     /**
@@ -125,7 +134,7 @@ abstract class ExternalClient {
                 "-d", body, "-t", Long.toString(Math.max(1, readTimeout.toSeconds())), url));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(output.toFile()).start();
-        return new ExternalClient("hey", process, output) {
+        return new ExternalClient("hey", process, output, CompletableFuture.completedFuture(null)) {
             @Override
             ClientRecords stop(Duration bound) throws IOException, InterruptedException {
                 // ip netns exec execs hey, so the pid is hey's; SIGINT makes it stop and print its summary.

@@ -73,11 +73,12 @@ final class Replica {
      * @param fixedPort the port every replica listens on (each in its own network namespace), or 0 for a free port
      *        on the loopback (or the listen pattern)
      * @param readyFile where the replica writes its ready-file: the pod's volume, kept across container restarts
+     * @param workingDirectory where it runs (a pod's volume), or null for the harness's own
      */
     static Replica start(String id, int revision, int slot, List<String> prefix, List<String> command,
                          Map<String, String> environment, String portVariable, int fixedPort, Pattern listenPattern,
-                         String instanceVariable, String readyFileVariable, Path readyFile, Path directory,
-                         Timeline timeline) throws IOException {
+                         String instanceVariable, String readyFileVariable, Path readyFile, Path workingDirectory,
+                         Path directory, Timeline timeline) throws IOException {
         Files.createDirectories(directory);
         Path log = directory.resolve(id + ".log");
         if (readyFileVariable == null) {
@@ -86,6 +87,9 @@ final class Replica {
         List<String> full = new java.util.ArrayList<>(prefix);
         full.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
+        if (workingDirectory != null) {
+            builder.directory(workingDirectory.toFile());
+        }
         Map<String, String> env = builder.environment();
         environment.forEach((name, value) -> {
             if (value == null) {

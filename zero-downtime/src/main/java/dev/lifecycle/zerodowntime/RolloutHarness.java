@@ -270,14 +270,14 @@ public final class RolloutHarness {
             if (kube == null) {
                 replica = Replica.start(id, revision, slot, List.of(), command, env, portVariable, 0, listenPattern,
                         instanceVariable, readyFileVariable, directory.resolve("replicas").resolve(id + ".ready"),
-                        directory.resolve("replicas"), timeline);
+                        null, directory.resolve("replicas"), timeline);
             } else {
                 // The pod's volume: a restarted container finds what the killed one left there.
                 Path volume = directory.resolve("pods").resolve("p" + slot).toAbsolutePath();
                 Files.createDirectories(volume);
                 replica = Replica.start(id, revision, slot, kube.inPod(slot, List.of()), command, env, portVariable,
-                        podPort, null, instanceVariable, readyFileVariable, volume.resolve("ready"),
-                        directory.resolve("replicas"), timeline);
+                        podPort, null, instanceVariable, readyFileVariable, volume.resolve("ready"), volume,
+                        directory.resolve("replicas").toAbsolutePath(), timeline);
             }
             all.add(replica);
             return replica;
@@ -414,6 +414,10 @@ public final class RolloutHarness {
                             4, 1000.0 / burstPeriod.toMillis(), heyBody(), readTimeout, Duration.ofMinutes(30),
                             clientsDirectory));
                 }
+            }
+            // JVMs starting on a busy machine: started together, each given a generous bound, never a fixed sleep.
+            for (ExternalClient client : external) {
+                client.awaitStarted(Duration.ofSeconds(120));
             }
             loadStartedAt = timeline.now();
         }
@@ -594,12 +598,18 @@ public final class RolloutHarness {
                 "  --grace SECONDS           terminationGracePeriodSeconds (10)",
                 "  --min-ready SECONDS       minReadySeconds (1)",
                 "  --work-dir DIR            where logs and requests.csv go (a temporary directory)",
-                "  --haproxy PATH            haproxy executable (haproxy on the PATH, else /usr/sbin/haproxy)");
+                "  --haproxy PATH            haproxy executable (haproxy on the PATH, else /usr/sbin/haproxy)",
+                "  --data-plane NAME         haproxy, kube-proxy or nginx (haproxy; the others need root and a",
+                "                            ready-file variable: the kubelet's exec probe reads the ready-file)",
+                "  --scenario NAME           rolling-update, scale-down, node-drain or container-restart",
+                "                            (rolling-update)",
+                "  --client NAME             jdk, apache or hey beside the raw generator (repeatable; none)");
     }
 
     static RolloutHarnessBuilder parse(String[] args) {
         RolloutHarnessBuilder builder = builder();
         List<String> requestList = new ArrayList<>();
+        List<Client> clientList = new ArrayList<>();
         int i = 0;
         for (; i < args.length && !args[i].equals("--"); i += 2) {
             String option = args[i];
@@ -641,6 +651,14 @@ public final class RolloutHarness {
                 case "--min-ready" -> builder.minReady(seconds(value));
                 case "--work-dir" -> builder.workDirectory(Path.of(value));
                 case "--haproxy" -> builder.haproxy(value);
+                case "--data-plane" -> builder.dataPlane(DataPlane.valueOf(constant("data-plane", value,
+                        DataPlane.values())));
+                case "--scenario" -> builder.scenario(Scenario.valueOf(constant("scenario", value,
+                        Scenario.values())));
+                case "--client" -> {
+                    clientList.add(Client.valueOf(constant("client", value, Client.values())));
+                    builder.clients(clientList.toArray(Client[]::new));
+                }
                 default -> throw new IllegalArgumentException("unknown option: " + option);
             }
         }
@@ -650,6 +668,21 @@ public final class RolloutHarness {
         builder.requests(requestList);
         builder.command(Arrays.asList(args).subList(i + 1, args.length));
         return builder;
+    }
+
+    /** {@code kube-proxy} to {@code KUBE_PROXY}, or a usage error listing what is accepted. */
+    private static String constant(String option, String value, Enum<?>[] accepted) {
+        String name = value.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        for (Enum<?> constant : accepted) {
+            if (constant.name().equals(name)) {
+                return name;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (Enum<?> constant : accepted) {
+            names.add(constant.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
+        throw new IllegalArgumentException(option + ": " + value + " (expected: one of " + names + ")");
     }
 
     private static Duration seconds(String value) {

@@ -80,6 +80,20 @@ class RolloutHarnessBuilderTest {
     }
 
     @Test
+    void commandLineChoosesTheDataPlaneTheScenarioAndTheClients() {
+        RolloutHarnessBuilder builder = RolloutHarness.parse(new String[] {
+                "--data-plane", "kube-proxy", "--scenario", "node-drain", "--client", "jdk", "--client", "hey",
+                "--", "java", "-jar", "app.jar"});
+
+        assertThat(builder.dataPlane).isEqualTo(DataPlane.KUBE_PROXY);
+        assertThat(builder.scenario).isEqualTo(Scenario.NODE_DRAIN);
+        assertThat(builder.clients).containsExactly(Client.JDK, Client.HEY);
+        assertThatThrownBy(() -> RolloutHarness.parse(new String[] {"--data-plane", "k8s", "--", "x"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("data-plane: k8s (expected: one of [haproxy, kube-proxy, nginx])");
+    }
+
+    @Test
     void commandLineWithoutACommandIsAUsageError() {
         assertThatThrownBy(() -> RolloutHarness.parse(new String[] {"--rate", "10"}))
                 .isInstanceOf(IllegalArgumentException.class)
