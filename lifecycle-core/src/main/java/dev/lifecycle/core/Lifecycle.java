@@ -62,10 +62,15 @@ public final class Lifecycle {
     private final Duration stopTimeout;
     private final Duration terminationGracePeriod;
     private final Duration retryAfter;
+    private final DrainPolicy drainPolicy;
     private final ReadyFile readyFile;
     private final Map<String, HealthCheck> livenessChecks;
     private final Map<String, HealthCheck> readinessChecks;
     private final InflightTracker tracker;
+    private final ConnectionStats connections = new ConnectionStats();
+    private final LocalResponse refusedStarting;
+    private final LocalResponse refusedFailed;
+    private final LocalResponse refusedDraining;
     private final StartupRun startup;
     private final List<NamedStopAction> stopActions = new CopyOnWriteArrayList<>();
 
@@ -89,10 +94,17 @@ public final class Lifecycle {
         stopTimeout = config.stopTimeout;
         terminationGracePeriod = config.terminationGracePeriod;
         retryAfter = config.retryAfter;
+        drainPolicy = config.drainPolicy;
+        long retryAfterSeconds = retryAfterSeconds();
+        refusedStarting = LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "starting");
+        refusedFailed = LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "startup failed");
+        refusedDraining = drainPolicy == DrainPolicy.REJECT_429
+                          ? LocalResponse.refusal(429, "Too Many Requests", retryAfterSeconds, "shutting down")
+                          : LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "shutting down");
         readyFile = config.readyFile == null ? null : new ReadyFile(config.readyFile);
         livenessChecks = Map.copyOf(config.livenessChecks);
         readinessChecks = Map.copyOf(config.readinessChecks);
-        tracker = new InflightTracker(config.describeRequests, System::nanoTime, false);
+        tracker = new InflightTracker(config.describeRequests, System::nanoTime, false, drainPolicy);
         startup = new StartupRun(config.startupTasks);
         if (config.shutdownHook) {
             Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "lifecycle-shutdown-hook"));
@@ -249,7 +261,7 @@ public final class Lifecycle {
         long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
         tracker.close();
         long inflight = tracker.inflight();
-        logger.info("Admission closed: draining {} request(s) in flight{} (timeout {})", inflight,
+        logger.info("Drain began ({}): {} request(s) in flight{} (timeout {})", drainPolicy.value(), inflight,
                     longLived == 0 ? "" : " and " + longLived + " long-lived", Durations.format(drainTimeout));
         drain();
         drainDuration = Duration.ofNanos(System.nanoTime() - drainStart);
@@ -287,7 +299,10 @@ public final class Lifecycle {
             longLivedDrained = tracker.longLived() == 0;
         }
         if (drained && longLivedDrained) {
-            logger.info("Drained in {}", Durations.formatNanos(System.nanoTime() - drainStart));
+            logger.info("Drained in {}: {} request(s) served during the drain, {} refused in all; connections closed: "
+                        + "{} idle, {} after a response", Durations.formatNanos(System.nanoTime() - drainStart),
+                        tracker.servedWhileDraining(), tracker.refused(), connections.closedIdleCount(),
+                        connections.closedAfterResponseCount());
             return;
         }
         List<String> oldest = tracker.describeOldest(OLDEST_REPORTED);
@@ -379,6 +394,46 @@ public final class Lifecycle {
      */
     public long retryAfterSeconds() {
         return retryAfter.getSeconds() + (retryAfter.getNano() == 0 ? 0 : 1);
+    }
+
+    /** The drain policy: what a request that arrives after the drain began gets. */
+    public DrainPolicy drainPolicy() {
+        return drainPolicy;
+    }
+
+    /**
+     * The answer to a request that {@link InflightTracker#tryEnter(String, String)} refused: {@code 503} (or
+     * {@code 429} under {@link DrainPolicy#REJECT_429} while draining) with {@code Retry-After}, a plain-text body
+     * naming the reason (starting, startup failed, shutting down), and the connection closed. Allocates nothing.
+     */
+    public LocalResponse refusal() {
+        State current = state;
+        if (current == State.STARTING && !tracker.isDraining()) {
+            return refusedStarting;
+        }
+        if (current == State.FAILED) {
+            return refusedFailed;
+        }
+        return refusedDraining;
+    }
+
+    /**
+     * The answer to a {@code GET} or {@code HEAD} of {@code probe}'s path: {@code 200} when the probe is up,
+     * {@code 503} otherwise, with the {@link Health#toJson(Probe, boolean) health JSON} and
+     * {@code Cache-Control: no-store}; the connection closes while draining. Runs the checks that the probe depends
+     * on, so it may block: adapters on an event loop call it elsewhere.
+     *
+     * @param showDetails whether the body shows the checks' error messages (they may reveal internals)
+     */
+    public LocalResponse probeResponse(Probe probe, boolean showDetails) {
+        requireNonNull(probe, "probe cannot be null");
+        Health health = health(probe);
+        return LocalResponse.probe(health.isUp(probe), health.toJson(probe, showDetails), isDraining());
+    }
+
+    /** What the drain did to connections, as reported by the server adapter. */
+    public ConnectionStats connections() {
+        return connections;
     }
 
     /** How long the drain took, once it has finished. */

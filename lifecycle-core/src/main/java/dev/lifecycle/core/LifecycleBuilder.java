@@ -30,6 +30,8 @@ import dev.lifecycle.core.internal.Durations;
  * <tr><td>{@code LIFECYCLE_TERMINATION_GRACE_PERIOD}</td><td>{@link #terminationGracePeriod(Duration)}</td>
  *     <td>{@code 60s}</td></tr>
  * <tr><td>{@code LIFECYCLE_READY_FILE}</td><td>{@link #readyFile(Path)}</td><td>{@code /tmp/ready}</td></tr>
+ * <tr><td>{@code LIFECYCLE_DRAIN_POLICY}</td><td>{@link #drainPolicy(DrainPolicy)}</td>
+ *     <td>{@code reject-503}</td></tr>
  * </table>
  * Durations are written {@code 0}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}).
  */
@@ -41,6 +43,7 @@ public final class LifecycleBuilder {
     static final String ENV_STOP_TIMEOUT = "LIFECYCLE_STOP_TIMEOUT";
     static final String ENV_TERMINATION_GRACE_PERIOD = "LIFECYCLE_TERMINATION_GRACE_PERIOD";
     static final String ENV_READY_FILE = "LIFECYCLE_READY_FILE";
+    static final String ENV_DRAIN_POLICY = "LIFECYCLE_DRAIN_POLICY";
 
     Duration preStopDelay = Duration.ZERO;
     Duration drainTimeout = Duration.ofSeconds(20);
@@ -48,6 +51,7 @@ public final class LifecycleBuilder {
     Duration stopTimeout = Duration.ofSeconds(5);
     Duration terminationGracePeriod = Duration.ofSeconds(30);
     Duration retryAfter = Duration.ofSeconds(1);
+    DrainPolicy drainPolicy = DrainPolicy.SERVE_AND_CLOSE;
     Path readyFile;
     boolean describeRequests = true;
     boolean shutdownHook;
@@ -131,6 +135,18 @@ public final class LifecycleBuilder {
      */
     public LifecycleBuilder retryAfter(Duration retryAfter) {
         this.retryAfter = Durations.requireNonNegative("retryAfter", retryAfter);
+        return this;
+    }
+
+    /**
+     * What a request that arrives after the drain began gets: served with {@code Connection: close}, or refused with
+     * {@code 503} or {@code 429} and {@code Retry-After}; see {@link DrainPolicy}. The default is
+     * {@link DrainPolicy#SERVE_AND_CLOSE}, which fails no request that reaches the service.
+     *
+     * @throws NullPointerException if {@code drainPolicy} is {@code null}
+     */
+    public LifecycleBuilder drainPolicy(DrainPolicy drainPolicy) {
+        this.drainPolicy = requireNonNull(drainPolicy, "drainPolicy cannot be null");
         return this;
     }
 
@@ -232,6 +248,9 @@ public final class LifecycleBuilder {
         }
         copy.terminationGracePeriod = duration(env, ENV_TERMINATION_GRACE_PERIOD, terminationGracePeriod);
         copy.retryAfter = retryAfter;
+        String drainPolicyOverride = env.get(ENV_DRAIN_POLICY);
+        copy.drainPolicy = drainPolicyOverride == null ? drainPolicy
+                                                       : DrainPolicy.parse(ENV_DRAIN_POLICY, drainPolicyOverride);
         copy.readyFile = readyFile;
         String readyFileOverride = env.get(ENV_READY_FILE);
         if (readyFileOverride != null) {

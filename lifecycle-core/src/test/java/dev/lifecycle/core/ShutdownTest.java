@@ -58,8 +58,8 @@ class ShutdownTest {
         try (LogCapture log = new LogCapture()) {
             lifecycle.shutdown();
 
-            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Admission closed: draining 0 "
-                                                       + "request(s) in flight (timeout 20.0 s)", "Drained in",
+            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Drain began (serve-and-close): "
+                                                       + "0 request(s) in flight (timeout 20.0 s)", "Drained in",
                                                        "Stop action 'last registered' done",
                                                        "Stop action 'first registered' done", "Stopped in");
         }
@@ -71,7 +71,7 @@ class ShutdownTest {
 
     @Test
     void drainWaitsForAnInFlightRequestAndEndsWhenItExits() {
-        Lifecycle lifecycle = builder().build();
+        Lifecycle lifecycle = builder().drainPolicy(DrainPolicy.REJECT_503).build();
         lifecycle.start();
         InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
         Thread shutdown = inBackground(lifecycle::shutdown);
@@ -123,7 +123,7 @@ class ShutdownTest {
 
     @Test
     void preStopDelayKeepsAdmittingThenAdmissionCloses() {
-        Lifecycle lifecycle = builder().preStopDelay(Duration.ofMinutes(1)).build();
+        Lifecycle lifecycle = builder().preStopDelay(Duration.ofMinutes(1)).drainPolicy(DrainPolicy.REJECT_503).build();
         lifecycle.start();
         inBackground(lifecycle::shutdown);
 
@@ -174,7 +174,8 @@ class ShutdownTest {
             // The main drain timeout is a minute: finishing within WAIT shows the long-lived bound applied.
             assertThat(shutdown).succeedsWithin(WAIT);
 
-            assertThat(log.text()).contains("Admission closed: draining 0 request(s) in flight and 1 long-lived",
+            assertThat(log.text()).contains("Drain began (serve-and-close): 0 request(s) in flight and 1 "
+                                            + "long-lived",
                                             "with 0 request(s) and 1 long-lived request(s) still in flight; oldest: "
                                             + "GET /events [long-lived] (age ");
         }

@@ -44,8 +44,8 @@ class SignalTest {
             assertThat(readyFile).doesNotExist();
             assertThat(read(output)).containsSubsequence("Ready in", SignalledService.READY_MARKER,
                                                           "Draining: readiness down",
-                                                          "Admission closed: draining 0 request(s) in flight and 1 "
-                                                          + "long-lived",
+                                                          "Drain began (serve-and-close): 0 request(s) in flight "
+                                                          + "and 1 long-lived",
                                                           "Drained in",
                                                           "stop action 'http server' ran",
                                                           "Stopped in");
