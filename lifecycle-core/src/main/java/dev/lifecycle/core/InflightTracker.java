@@ -86,8 +86,9 @@ public final class InflightTracker {
 
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     // Unlike the main count, the long-lived count can rise again after close (a request admitted before the close is
-    // marked long-lived after it), so its waiters re-check the count under this monitor instead of a one-shot future.
+    // marked long-lived after it), so each wait gets its own future, completed when the count next reaches zero.
     private final Object longLivedMonitor = new Object();
+    private final List<CompletableFuture<Void>> longLivedWaiters = new ArrayList<>(); // guarded by longLivedMonitor
     private final LongAdder refused = new LongAdder();
     private final LongAdder servedWhileDraining = new LongAdder();
     /** The bits {@link #close()} sets: {@code DRAINING}, plus {@code CLOSED} unless requests are served meanwhile. */
@@ -274,23 +275,42 @@ public final class InflightTracker {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean awaitLongLivedDrained(Duration timeout) throws InterruptedException {
-        long remaining = timeout.toNanos();
-        long deadline = System.nanoTime() + remaining; // differences stay right even if this overflows
-        synchronized (longLivedMonitor) {
-            while (!isDrained((long) LONG_LIVED_STATE.getVolatile(this))) {
-                if (remaining <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(longLivedMonitor, remaining);
-                remaining = deadline - System.nanoTime();
+        CompletableFuture<Void> longLivedDrained = longLivedDrained();
+        boolean drainedInTime = await(longLivedDrained, timeout);
+        if (!drainedInTime) {
+            synchronized (longLivedMonitor) {
+                longLivedWaiters.remove(longLivedDrained);
             }
-            return true;
+        }
+        return drainedInTime;
+    }
+
+    /** Completes when admission has closed and every admitted request (long-lived ones excluded) has exited. */
+    CompletableFuture<Void> drained() {
+        return drained;
+    }
+
+    /**
+     * Completes the next time admission is closed and no long-lived request is counted: at once if that is so now.
+     * The long-lived count can rise again after that (a request admitted before the close, marked long-lived after
+     * it), so each wait asks for a new future.
+     */
+    CompletableFuture<Void> longLivedDrained() {
+        synchronized (longLivedMonitor) {
+            if (isDrained((long) LONG_LIVED_STATE.getVolatile(this))) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> waiter = new CompletableFuture<>();
+            longLivedWaiters.add(waiter);
+            return waiter;
         }
     }
 
     private void wakeLongLivedWaiters() {
+        // Under the monitor, as the check in longLivedDrained(): a waiter added after the count reached zero saw zero.
         synchronized (longLivedMonitor) {
-            longLivedMonitor.notifyAll();
+            longLivedWaiters.forEach(waiter -> waiter.complete(null));
+            longLivedWaiters.clear();
         }
     }
 
