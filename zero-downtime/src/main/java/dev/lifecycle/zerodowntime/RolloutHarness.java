@@ -77,6 +77,7 @@ public final class RolloutHarness {
     private final List<Client> clients;
     private final Duration probePeriod;
     private final Duration probeInitialDelay;
+    private final List<String> probeCommand;
     private final int podPort;
     private final int burstSize;
     private final Duration burstPeriod;
@@ -113,6 +114,7 @@ public final class RolloutHarness {
         clients = List.copyOf(b.clients);
         probePeriod = b.probePeriod;
         probeInitialDelay = b.probeInitialDelay;
+        probeCommand = b.probeCommand;
         podPort = b.podPort;
         burstSize = b.burstSize;
         burstPeriod = b.burstPeriod;
@@ -296,8 +298,8 @@ public final class RolloutHarness {
                     return;
                 }
                 try {
-                    if (Files.exists(replica.readyFile)) {
-                        // what "cat <ready-file>" saw: the file's time tells whether this process wrote it
+                    if (probe(replica)) {
+                        // the file's time tells whether this process wrote it
                         replica.readyAt = timeline.at(Files.getLastModifiedTime(replica.readyFile));
                         kube.addEndpoint(replica.slot);
                         replica.upAt = timeline.now();
@@ -323,6 +325,24 @@ public final class RolloutHarness {
             } finally {
                 probe.cancel(false);
             }
+        }
+
+        /** One run of the kubelet's exec probe. */
+        private boolean probe(Replica replica) throws IOException, InterruptedException {
+            if (probeCommand.isEmpty()) {
+                return Files.exists(replica.readyFile);
+            }
+            List<String> command = new ArrayList<>();
+            for (String part : probeCommand) {
+                command.add(part.replace("{readyFile}", replica.readyFile.toString()));
+            }
+            Process process = new ProcessBuilder(kube.inPod(replica.slot, command))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!process.waitFor(3, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return false;
+            }
+            return process.exitValue() == 0;
         }
 
         void removeEndpoint(Replica replica) throws IOException, InterruptedException {

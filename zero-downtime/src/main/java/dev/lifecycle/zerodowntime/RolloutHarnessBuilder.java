@@ -48,6 +48,7 @@ public final class RolloutHarnessBuilder {
     Set<Client> clients = EnumSet.noneOf(Client.class);
     Duration probePeriod = Duration.ofSeconds(1);
     Duration probeInitialDelay = Duration.ZERO;
+    List<String> probeCommand = List.of();
     int podPort = 8080;
     int burstSize = 24;
     Duration burstPeriod = Duration.ofMillis(3500);
@@ -365,6 +366,24 @@ public final class RolloutHarnessBuilder {
     public RolloutHarnessBuilder readinessProbe(Duration initialDelay, Duration period) {
         this.probeInitialDelay = notNegative("probeInitialDelay", initialDelay);
         this.probePeriod = positive("probePeriod", period);
+        return this;
+    }
+
+    /**
+     * The kubelet's exec readiness probe: a command run in the pod's network namespace, where {@code {readyFile}}
+     * stands for the pod's ready-file; exit status 0 passes (bounded by 3 s, {@code timeoutSeconds}). The default,
+     * an empty list, passes while the ready-file exists ({@code cat <ready-file>}). lifecycle's own probe
+     * ({@code ReadyFile.probeCommand}) also rejects a file left by a killed process.
+     *
+     * @throws IllegalArgumentException if the command does not mention {@code {readyFile}}
+     */
+    public RolloutHarnessBuilder readinessProbeCommand(List<String> command) {
+        Objects.requireNonNull(command, "command cannot be null");
+        if (!command.isEmpty() && command.stream().noneMatch(part -> part.contains("{readyFile}"))) {
+            throw new IllegalArgumentException("readinessProbeCommand: " + command
+                    + " (expected: a command that reads {readyFile})");
+        }
+        this.probeCommand = List.copyOf(command);
         return this;
     }
 

@@ -2,6 +2,7 @@ package dev.lifecycle.zerodowntime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lifecycle.core.internal.ReadyFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,10 +141,11 @@ class KubeRolloutTest {
     @Test
     @EnabledIfSystemProperty(named = "zerodowntime.full", matches = "true")
     void containerRestartedAfterSigkillEntersTheEndpointsOnlyOnceItsOwnProcessIsReady() throws Exception {
-        // The pod's volume keeps the ready-file of the killed process; the probe starts 3 s after the container, as
-        // initialDelaySeconds would, by which time the library has removed the stale file at start.
+        // The pod's volume keeps the ready-file of the killed process. The probe is the manifests' (it checks that
+        // the file names a running process), run every second from the container's start.
         RolloutReport report = harness("kube-restart", UNDERTOW, DataPlane.KUBE_PROXY, "2s", LAG)
-                .scenario(Scenario.CONTAINER_RESTART).readinessProbe(Duration.ofSeconds(3), Duration.ofSeconds(1))
+                .scenario(Scenario.CONTAINER_RESTART)
+                .readinessProbeCommand(ReadyFile.probeCommand(Path.of("{readyFile}")))
                 .build().run();
         System.out.println(report.summaryTable());
 
