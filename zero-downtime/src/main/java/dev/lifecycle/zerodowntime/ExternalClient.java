@@ -59,7 +59,7 @@ abstract class ExternalClient {
      * {@link #awaitStarted(Duration)}.
      */
     static ExternalClient java(String client, List<String> prefix, String host, int port, int rate, int connections,
-                               int burst, Duration burstPeriod, Duration readTimeout, List<String> requests,
+                               int requestsPerConnection, int burst, Duration burstPeriod, Duration readTimeout, List<String> requests,
                                String instanceHeader, Timeline timeline, Path directory) throws IOException {
         Files.createDirectories(directory);
         Path records = directory.resolve(client + ".records");
@@ -71,6 +71,7 @@ abstract class ExternalClient {
                 LoadClient.class.getName(),
                 "--client", client, "--host", host, "--port", Integer.toString(port),
                 "--rate", Integer.toString(rate), "--connections", Integer.toString(connections),
+                "--requests-per-connection", Integer.toString(requestsPerConnection),
                 "--burst", Integer.toString(burst), "--burst-period-ms", Long.toString(burstPeriod.toMillis()),
                 "--read-timeout-ms", Long.toString(readTimeout.toMillis()), "--instance-header", instanceHeader,
                 "--origin-nanos", Long.toString(timeline.originNanos()),

@@ -55,7 +55,8 @@ final class LoadClient {
 
         if (client.equals("raw")) {
             LoadGenerator load = new LoadGenerator(new java.net.InetSocketAddress(host, port), rate,
-                    connections, Duration.ofSeconds(2), readTimeout, mix, instanceHeader, timeline);
+                    connections, Duration.ofSeconds(2), readTimeout, mix, instanceHeader, timeline)
+                    .requestsPerConnection(Integer.parseInt(options.getOrDefault("requests-per-connection", "0")));
             load.start();
             announceAndAwaitEndOfInput();
             load.stop(bound);

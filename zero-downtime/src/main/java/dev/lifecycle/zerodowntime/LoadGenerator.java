@@ -54,7 +54,9 @@ final class LoadGenerator {
         /** The previous response said {@code Connection: close}. */
         CONNECTION_CLOSE,
         /** The previous request on the connection failed. */
-        AFTER_FAILURE
+        AFTER_FAILURE,
+        /** The connection carried its share of requests ({@link #requestsPerConnection(int)}): clients come and go. */
+        CONNECTION_RECYCLED
     }
 
     private record Scheduled(long sequence, long dueNanos) {}
@@ -78,6 +80,7 @@ final class LoadGenerator {
     private final List<Worker> workers = new ArrayList<>();
     private volatile boolean stopping;
     private volatile boolean abandoned;
+    private volatile int requestsPerConnection;
     private Thread scheduler;
     private volatile long scheduledCount;
     private volatile double startedAt = Double.NaN;
@@ -97,6 +100,19 @@ final class LoadGenerator {
         for (Reconnect reason : Reconnect.values()) {
             reconnects.put(reason, new LongAdder());
         }
+    }
+
+    /**
+     * Closes a connection after it carried {@code n} responses, and opens a new one for the next request, as a
+     * population of clients that come and go would; {@code 0}, the default, keeps connections for good. New
+     * connections are what an endpoint still listed for a stopped replica refuses.
+     */
+    LoadGenerator requestsPerConnection(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("requestsPerConnection: " + n + " (expected: >= 0)");
+        }
+        this.requestsPerConnection = n;
+        return this;
     }
 
     /** Starts the workers, then the schedule. */
@@ -288,6 +304,9 @@ final class LoadGenerator {
                 double completed = timeline.now();
                 if (!response.keepAlive()) {
                     reconnects.get(Reconnect.CONNECTION_CLOSE).increment();
+                    discard();
+                } else if (requestsPerConnection > 0 && c.exchanges() >= requestsPerConnection) {
+                    reconnects.get(Reconnect.CONNECTION_RECYCLED).increment();
                     discard();
                 }
                 boolean ok = response.status() >= 200 && response.status() < 300;

@@ -77,6 +77,8 @@ final class PooledLoad {
     private final ConcurrentLinkedQueue<RequestRecord> records = new ConcurrentLinkedQueue<>();
     private final Map<Long, Scheduled> pending = new ConcurrentHashMap<>();
     private volatile boolean stopping;
+    /** Set when the load stops waiting: what is interrupted then is unfinished, not a failure of the server's. */
+    private volatile boolean abandoned;
     private Thread scheduler;
     private volatile long scheduledCount;
     private volatile double startedAt = Double.NaN;
@@ -158,7 +160,8 @@ final class PooledLoad {
             Thread.currentThread().interrupt();
             record = failure(s, due, sent, request, Outcome.UNFINISHED, "interrupted at the end");
         } catch (IOException | RuntimeException e) {
-            record = failure(s, due, sent, request, classify(e), e.getClass().getSimpleName() + ": " + e.getMessage());
+            record = failure(s, due, sent, request, abandoned ? Outcome.UNFINISHED : classify(e),
+                    e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         if (pending.remove(s.sequence()) != null) {
             records.add(record);
@@ -212,6 +215,7 @@ final class PooledLoad {
         scheduler.join();
         executor.shutdown();
         if (!executor.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+            abandoned = true;
             executor.shutdownNow();
             executor.awaitTermination(1, TimeUnit.SECONDS);
         }

@@ -54,6 +54,7 @@ public final class RolloutHarnessBuilder {
     Duration burstPeriod = Duration.ofMillis(3500);
     int clientConnections = 8;
     int expectedExitCode = 143;
+    int requestsPerConnection;
 
     RolloutHarnessBuilder() {
     }
@@ -405,6 +406,21 @@ public final class RolloutHarnessBuilder {
         this.burstPeriod = positive("burstPeriod", period);
         this.burstSize = size;
         this.clientConnections = connections;
+        return this;
+    }
+
+    /**
+     * The raw generator closes a connection after {@code n} responses and opens a new one, as clients that come and
+     * go would; new connections are what an endpoint left to a stopped replica refuses. The default, 0, keeps
+     * connections for good.
+     *
+     * @throws IllegalArgumentException if it is negative
+     */
+    public RolloutHarnessBuilder requestsPerConnection(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("requestsPerConnection: " + n + " (expected: >= 0)");
+        }
+        this.requestsPerConnection = n;
         return this;
     }
 

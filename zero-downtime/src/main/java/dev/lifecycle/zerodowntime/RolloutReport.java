@@ -95,6 +95,8 @@ public final class RolloutReport {
     private final int expectedExitCode;
     private final Path requestLog;
     private final double[] latencies;
+    /** Why replicas never terminated may serve nothing, or null: every replica must serve. */
+    private String idleNewReplicasReason;
 
     RolloutReport(String name, int rate, double loadStartedAt, double loadStoppedAt, List<ClientRecords> clients,
                   List<Replica> replicas, boolean readyFileChecked, Duration terminationGracePeriod,
@@ -225,7 +227,7 @@ public final class RolloutReport {
             }
         }
         for (ReplicaSummary r : replicas) {
-            if (r.requests() == 0 && !r.crashed()) {
+            if (r.requests() == 0 && !r.crashed() && (r.terminated() || idleNewReplicasReason == null)) {
                 violations.add("replica " + r.id() + " served no request");
             }
             if (readyFileChecked && Double.isNaN(r.readyAt()) && !r.crashed()) {
@@ -275,6 +277,14 @@ public final class RolloutReport {
         }
         return c.records.stream().filter(r -> r.outcome().isFailure()).filter(r -> crashed.stream().anyMatch(x ->
                 r.completed() >= x.sigtermAt() && r.completed() <= x.removedAt() + CRASH_SETTLE_MILLIS)).count();
+    }
+
+    /**
+     * Lets replicas that were never terminated serve no request (a front that keeps its connections on the replicas
+     * it had); the summary says why. A terminated replica must still have served in its lag window.
+     */
+    void exemptIdleNewReplicas(String reason) {
+        this.idleNewReplicasReason = reason;
     }
 
     /** Every scheduled sequence number 0..scheduled-1 recorded exactly once, and nothing else. */
@@ -352,6 +362,10 @@ public final class RolloutReport {
                     r.exitCode() == Integer.MIN_VALUE ? "-" : Integer.toString(r.exitCode()),
                     r.crashed() ? "crash" : r.killed() ? "yes" : "no",
                     r.servedInLagWindow(), r.inFlightAtSigterm(), r.servedBeforeReady()));
+        }
+        if (idleNewReplicasReason != null) {
+            replicas.stream().filter(r -> r.requests() == 0 && !r.terminated()).forEach(r -> out.append("replica ")
+                    .append(r.id()).append(" served no request: ").append(idleNewReplicasReason).append('\n'));
         }
         out.append("(times in s from the start of the run; lag_wind: requests sent between SIGTERM and removal; "
                 + "inflight: sent before SIGTERM, answered after; early: answered before the ready-file)\n");

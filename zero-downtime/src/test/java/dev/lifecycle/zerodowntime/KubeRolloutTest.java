@@ -72,6 +72,8 @@ class KubeRolloutTest {
         RolloutReport report = harness("kube-lag-negative", UNDERTOW, DataPlane.KUBE_PROXY, "1s",
                 Duration.ofSeconds(12))
                 .scenario(Scenario.SCALE_DOWN)
+                // clients that come and go: kept connections alone would never meet the stale endpoint
+                .requestsPerConnection(5)
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", "1s")
                 .build().run();
         System.out.println(report.summaryTable());

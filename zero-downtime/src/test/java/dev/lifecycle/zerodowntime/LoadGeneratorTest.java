@@ -34,8 +34,14 @@ class LoadGeneratorTest {
 
     private LoadGenerator generator(InetSocketAddress target, int rate, int connections, Duration readTimeout,
                                     String... requests) {
+        return generator(target, rate, connections, readTimeout, 0, requests);
+    }
+
+    private LoadGenerator generator(InetSocketAddress target, int rate, int connections, Duration readTimeout,
+                                    int requestsPerConnection, String... requests) {
         generator = new LoadGenerator(target, rate, connections, Duration.ofSeconds(2), readTimeout,
-                RequestMix.of(List.of(requests)), "X-Instance", new Timeline());
+                RequestMix.of(List.of(requests)), "X-Instance", new Timeline())
+                .requestsPerConnection(requestsPerConnection);
         generator.start();
         return generator;
     }
@@ -139,6 +145,19 @@ class LoadGeneratorTest {
         assertThat(records).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(Outcome.OK));
         assertThat(records).extracting(RequestRecord::connection).doesNotHaveDuplicates();
         assertThat(load.reconnects().get(LoadGenerator.Reconnect.CONNECTION_CLOSE)).isEqualTo(records.size());
+    }
+
+    @Test
+    void connectionsAreRecycledAfterTheirShareOfRequests() throws InterruptedException {
+        backend = Backend.hello("a");
+        LoadGenerator load = generator(backend.address(), 100, 1, Duration.ofSeconds(2), 3, "GET /x");
+
+        List<RequestRecord> records = runUntil(12);
+
+        assertThat(records).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(Outcome.OK));
+        assertThat(records.stream().collect(java.util.stream.Collectors.groupingBy(RequestRecord::connection,
+                java.util.stream.Collectors.counting())).values()).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(3));
+        assertThat(load.reconnects().get(LoadGenerator.Reconnect.CONNECTION_RECYCLED)).isPositive();
     }
 
     @Test

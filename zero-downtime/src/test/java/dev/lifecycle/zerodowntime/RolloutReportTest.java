@@ -147,6 +147,15 @@ class RolloutReportTest {
     }
 
     @Test
+    void behindNginxOnlyANewReplicaMayServeNothing() {
+        RolloutReport report = report(t -> t.raw.replaceAll(r -> r.replica().equals("new") ? answeredBy(r, "old") : r));
+        report.exemptIdleNewReplicas("nginx keeps its connections");
+
+        assertThat(report.violations()).isEmpty();
+        assertThat(report.summaryTable()).contains("replica new served no request: nginx keeps its connections");
+    }
+
+    @Test
     void replicaInRotationWithoutItsReadyFileIsAViolation() {
         RolloutReport report = report(t -> t.named("new").readyAt = Double.NaN);
 
