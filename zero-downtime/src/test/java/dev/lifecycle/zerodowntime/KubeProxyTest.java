@@ -156,7 +156,7 @@ class KubeProxyTest {
 
     private ExternalClient client(String name, int connections) throws Exception {
         ExternalClient client = ExternalClient.java("raw", kube.inNode(List.of()), KubeProxy.SERVICE_ADDRESS,
-                KubeProxy.SERVICE_PORT, 40, connections, 0, Duration.ofSeconds(1), Duration.ofSeconds(5),
+                KubeProxy.SERVICE_PORT, 40, connections, 0, 0, Duration.ofSeconds(1), Duration.ofSeconds(5),
                 List.of("GET /x"), "X-Instance", new Timeline(), directory.resolve(name));
         processes.add(client.process);
         return client;
