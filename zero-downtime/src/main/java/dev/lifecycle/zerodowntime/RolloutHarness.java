@@ -188,6 +188,13 @@ public final class RolloutHarness {
                 case CONTAINER_RESTART -> {
                     Replica crashed = run.serving.removeFirst();
                     run.crash(crashed);
+                    // The kubelet restarts a container once it has seen it dead: until the process is reaped, its
+                    // /proc entry still names it, and a probe that checks the ready-file's writer would pass.
+                    try {
+                        crashed.onExit().get(terminationGracePeriod.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (ExecutionException | TimeoutException e) {
+                        throw new IOException("replica " + crashed.id + " still running after SIGKILL", e);
+                    }
                     Replica restarted = run.launch(crashed.revision, crashed.slot);
                     run.admit(restarted);
                     run.serving.addLast(restarted);
