@@ -4,12 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.Probe;
 import dev.lifecycle.core.State;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -39,7 +41,7 @@ import io.grpc.health.v1.HealthGrpc;
  *     (status sent, or cancelled). Streaming calls are long-lived requests: when the drain begins they are ended with
  *     {@code UNAVAILABLE}, or finished by the service itself through {@link GrpcDrain}.</li>
  * <li>Calls that are not admitted get {@code UNAVAILABLE} without reaching the service: while starting, and after
- *     admission closed.</li>
+ *     admission closed (but for unary calls that raced GOAWAY, which are served).</li>
  * <li>{@code grpc.health.v1.Health} answers from the lifecycle: the service name {@code ""} is readiness
  *     ({@code SERVING} once ready, {@code NOT_SERVING} from the start of the drain), {@code "liveness"} liveness and
  *     {@code "startup"} the startup probe, for Kubernetes' {@code grpc} probes; {@code Watch} is supported. Health
@@ -66,8 +68,12 @@ public final class GrpcLifecycle {
     private final LifecycleServerInterceptor interceptor;
     private final LifecycleHealthService health;
     private final Object drainLock = new Object();
-    private Server server; // guarded by drainLock
+    private volatile Server server; // written under drainLock
     private boolean drainBegun; // guarded by drainLock
+    /** Whether the service had become ready before admission closed; computed once, when first needed. */
+    private volatile Boolean wasReady;
+    /** Unary calls that arrived after GOAWAY, served uncounted; see {@link LifecycleServerInterceptor}. */
+    final LongAdder servedAfterGoaway = new LongAdder();
 
     GrpcLifecycle(GrpcLifecycleBuilder config) {
         lifecycle = config.lifecycle;
@@ -134,6 +140,11 @@ public final class GrpcLifecycle {
         server.shutdown();
         try {
             server.awaitTermination();
+            long served = servedAfterGoaway.sum();
+            if (served > 0) {
+                logger.info("gRPC server terminated; it served {} call(s) sent before their client received GOAWAY",
+                            served);
+            }
         } catch (InterruptedException e) {
             logger.warn("gRPC server did not terminate within the stop timeout with {} call(s) and {} long-lived "
                         + "call(s) still counted; cancelling what is left (shutdownNow)", tracker.inflight(),
@@ -158,6 +169,24 @@ public final class GrpcLifecycle {
             }
         }
         health.endWatches();
+    }
+
+    /**
+     * Whether a call that admission refused should be served anyway: admission has closed after the service was
+     * ready, and a server is tied to the drain, so that GOAWAY is sent to every connection as soon as the drain begins
+     * (admission closes a moment before); such a call was sent before its client received GOAWAY.
+     */
+    boolean racedGoaway() {
+        if (server == null || !tracker.isClosed()) {
+            return false;
+        }
+        Boolean ready = wasReady;
+        if (ready == null) {
+            // Up once the startup tasks succeeded and the service became ready, and from then on.
+            ready = lifecycle.health(Probe.STARTUP).isUp(Probe.STARTUP);
+            wasReady = ready;
+        }
+        return ready;
     }
 
     /** The status of a call that was not admitted. */

@@ -20,7 +20,13 @@ import io.grpc.ServerInterceptor;
  * call is counted out exactly once; a handler whose {@code startCall} throws is counted out at once.
  *
  * <p>A call that is not admitted (the service is not ready yet, or admission has closed for the drain) is closed at
- * once with {@code UNAVAILABLE} and never reaches the service. Unary calls cost one tracker admission and one
+ * once with {@code UNAVAILABLE} and never reaches the service, with one exception. When a server is tied to the
+ * drain ({@link GrpcLifecycle#stopOnShutdown}), GOAWAY goes to every connection as soon as the drain begins, and a
+ * unary call that arrives after that was sent by a client that had not received it yet (a client sends nothing new
+ * on a connection after GOAWAY): it is served, uncounted, and the stop action's wait for the server's termination
+ * covers it. Refusing it would fail a call that the client could not have sent elsewhere; and HTTP/2 refuses the streams
+ * that come after the last one GOAWAY announced, with {@code REFUSED_STREAM}, which clients retry on their own. A
+ * streaming call in that position is refused: had it been admitted, the drain would have ended it at once. Unary calls cost one tracker admission and one
  * listener; streaming calls are wrapped in a {@link StreamingCall}, marked long-lived, and see their
  * {@link GrpcDrain} through the gRPC {@link Context}. Calls to the excluded services (the health service among them)
  * are passed through uncounted and never refused.
@@ -54,6 +60,12 @@ final class LifecycleServerInterceptor implements ServerInterceptor {
         if (service != null && excludedServices.contains(service)) {
             return next.startCall(call, headers);
         }
+        boolean unary = method.getType() == MethodDescriptor.MethodType.UNARY;
+        if (unary && tracker.isClosed() && grpc.racedGoaway()) {
+            // Sent before its client received GOAWAY: served, uncounted; the server's termination waits for it.
+            grpc.servedAfterGoaway.increment();
+            return next.startCall(call, headers);
+        }
         InflightRequest request = tracker.tryEnter(METHOD, method.getFullMethodName());
         if (!request.admitted()) {
             call.close(grpc.refusal(), new Metadata());
@@ -61,7 +73,7 @@ final class LifecycleServerInterceptor implements ServerInterceptor {
             ServerCall.Listener<Q> refused = (ServerCall.Listener<Q>) REFUSED_LISTENER;
             return refused;
         }
-        if (method.getType() == MethodDescriptor.MethodType.UNARY) {
+        if (unary) {
             ServerCall.Listener<Q> listener;
             try {
                 listener = next.startCall(call, headers);

@@ -212,8 +212,8 @@ class GrpcLifecycleTest {
         ManagedChannel channel = channel(transport, serverA.getPort(), serverB.getPort());
 
         RecordingObserver<String> stream = stream(channel, "plain");
-        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> lifecycleA.tracker().longLived() == 1);
-        assertThat(stream.messages).containsExactly("hello");
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> stream.messages.size() == 1);
+        assertThat(lifecycleA.tracker().longLived()).isEqualTo(1);
 
         lifecycleA.shutdown(); // the stream ends at once: the drain does not wait the long-lived timeout
 
@@ -226,8 +226,9 @@ class GrpcLifecycleTest {
                 e -> assertThat(statusOf(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         // The client's retry, on the same channel, reaches the other replica: GOAWAY came before the status.
         RecordingObserver<String> retried = stream(channel, "plain");
-        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> lifecycleB.tracker().longLived() == 1);
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> retried.messages.size() == 1);
         assertThat(retried.messages).containsExactly("hello");
+        assertThat(lifecycleB.tracker().longLived()).isEqualTo(1);
         assertThat(lifecycleA.state()).isEqualTo(State.STOPPED);
         assertThat(serverA.isTerminated()).isTrue();
     }
@@ -243,7 +244,8 @@ class GrpcLifecycleTest {
         ManagedChannel channel = channel(transport, server.getPort());
 
         RecordingObserver<String> stream = stream(channel, "finish-on-drain");
-        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> lifecycle.tracker().longLived() == 1);
+        // "hello" comes after the service registered its drain action.
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> stream.messages.size() == 1);
 
         lifecycle.shutdown();
 
