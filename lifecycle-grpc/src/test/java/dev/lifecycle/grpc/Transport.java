@@ -16,6 +16,7 @@ import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.StatusOr;
 
 /** The two grpc-java transports the module supports: every server test runs on each. */
 enum Transport {
@@ -117,7 +118,7 @@ enum Transport {
                     for (InetSocketAddress address : addresses) {
                         groups.add(new EquivalentAddressGroup(address));
                     }
-                    listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).build());
+                    listener.onResult(ResolutionResult.newBuilder().setAddressesOrError(StatusOr.fromValue(groups)).build());
                 }
 
                 @Override
