@@ -20,6 +20,7 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import dev.lifecycle.core.internal.Durations;
+import dev.lifecycle.core.internal.ReadyFile;
 
 /**
  * The manifests in {@code examples/k8s} agree with the service's configuration: probe paths, ports, the termination
@@ -82,7 +83,8 @@ class KubernetesManifestsTest {
         String readyFile = env.get("LIFECYCLE_READY_FILE");
         assertThat(readyFile).isNotBlank();
         assertThat(map(map(container.get("readinessProbe")).get("exec")).get("command"))
-                .isEqualTo(List.of("cat", readyFile));
+                .as("the probe that rejects a ready-file left by a killed process")
+                .isEqualTo(ReadyFile.probeCommand(Path.of(readyFile)));
         List<Object> mounts = list(container.get("volumeMounts"));
         assertThat(mounts).as("the ready-file's directory is a writable volume")
                           .anySatisfy(m -> assertThat(map(m).get("mountPath"))

@@ -11,11 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -50,51 +46,53 @@ import dev.lifecycle.core.internal.ReadyFile;
  * <li>stop actions run in reverse order of registration, each bounded;</li>
  * <li>state {@link State#STOPPED}.</li>
  * </ol>
+ * Interrupting the thread that runs the sequence ends none of these waits early: the order and every bound are kept,
+ * and the thread's interrupt flag is set again when the sequence has ended.
  */
 public final class Lifecycle {
 
     private static final Logger logger = LoggerFactory.getLogger(Lifecycle.class);
     private static final int OLDEST_REPORTED = 10;
 
-    private final Duration preStopDelay;
-    private final Duration drainTimeout;
-    private final Duration longLivedDrainTimeout;
-    private final Duration stopTimeout;
-    private final Duration terminationGracePeriod;
-    private final Duration retryAfter;
+    private final LifecycleConfig config;
+    private final Ticker ticker;
     private final ReadyFile readyFile;
-    private final Map<String, HealthCheck> livenessChecks;
-    private final Map<String, HealthCheck> readinessChecks;
     private final InflightTracker tracker;
+    private final ConnectionStats connections = new ConnectionStats();
+    private final LocalResponse refusedStarting;
+    private final LocalResponse refusedFailed;
+    private final LocalResponse refusedDraining;
     private final StartupRun startup;
-    private final List<NamedStopAction> stopActions = new CopyOnWriteArrayList<>();
+    private final StopActions stopActions;
 
     private final Object stateLock = new Object();
-    private volatile State state = State.STARTING;
+    private volatile State state = State.STARTING; // changed only by transition()
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private final CountDownLatch preStopInterrupt = new CountDownLatch(1);
+    private final CompletableFuture<Void> preStopDelayEnded = new CompletableFuture<>();
     private volatile Thread shutdownThread;
-    private volatile Thread stopActionThread;
     private volatile Duration drainDuration;
+    private volatile int budgetWarnedFor = -1;
+    private int interruptsDuringShutdown; // only the shutdown thread reads and writes it
 
-    private record NamedStopAction(String name, StopAction action) {
-    }
-
-    Lifecycle(LifecycleBuilder config) {
-        preStopDelay = config.preStopDelay;
-        drainTimeout = config.drainTimeout;
-        longLivedDrainTimeout = config.longLivedDrainTimeout;
-        stopTimeout = config.stopTimeout;
-        terminationGracePeriod = config.terminationGracePeriod;
-        retryAfter = config.retryAfter;
-        readyFile = config.readyFile == null ? null : new ReadyFile(config.readyFile);
-        livenessChecks = Map.copyOf(config.livenessChecks);
-        readinessChecks = Map.copyOf(config.readinessChecks);
-        tracker = new InflightTracker(config.describeRequests, System::nanoTime, false);
-        startup = new StartupRun(config.startupTasks);
-        if (config.shutdownHook) {
+    Lifecycle(LifecycleConfig config) {
+        this.config = config;
+        ticker = config.ticker();
+        readyFile = config.readyFile() == null ? null : new ReadyFile(config.readyFile());
+        if (readyFile != null) {
+            removeStaleReadyFile();
+        }
+        long retryAfterSeconds = retryAfterSeconds();
+        refusedStarting = LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "starting");
+        refusedFailed = LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "startup failed");
+        refusedDraining = config.drainPolicy() == DrainPolicy.REJECT_429
+                          ? LocalResponse.refusal(429, "Too Many Requests", retryAfterSeconds, "shutting down")
+                          : LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "shutting down");
+        tracker = new InflightTracker(config.describeRequests(), ticker::nanoTime, false, config.drainPolicy());
+        startup = new StartupRun(config.startupTasks());
+        stopActions = new StopActions(config.stopTimeout());
+        if (config.shutdownHook()) {
             Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "lifecycle-shutdown-hook"));
         }
     }
@@ -105,9 +103,10 @@ public final class Lifecycle {
     }
 
     /**
-     * Runs the startup tasks and makes the service ready: removes a stale ready-file and checks its directory first,
-     * runs the tasks (independent ones in parallel), then, if all succeeded, opens admission, writes the ready-file
-     * and turns readiness up. Call it after the HTTP port is open, so probes answer while the tasks run.
+     * Runs the startup tasks and makes the service ready: checks the ready-file's directory first (a stale file was
+     * already removed at build), runs the tasks (independent ones in parallel), then, if all succeeded, opens
+     * admission, writes the ready-file and turns readiness up. Call it after the HTTP port is open, so probes answer
+     * while the tasks run.
      *
      * @throws StartupException if a task failed or timed out (state {@link State#FAILED}, logged at ERROR with the
      *     task's name), if the ready-file cannot be written, or if shutdown began meanwhile
@@ -125,64 +124,65 @@ public final class Lifecycle {
             try {
                 readyFile.prepare();
             } catch (UncheckedIOException e) {
-                fail(e.getMessage());
+                logger.error("Startup failed: {}", e.getMessage());
+                transition(State.FAILED);
                 throw new StartupException(e.getMessage(), null, e);
             }
         }
-        warnIfOverGracePeriod();
+        warnIfOverGracePeriod(Math.max(1, stopActions.size()));
         logger.info("Starting: {} startup task(s)", startup.progress().size());
         try {
             startup.run();
         } catch (StartupException e) {
-            fail(null);
+            transition(State.FAILED);
             throw e;
         }
-        synchronized (stateLock) {
-            if (state != State.STARTING) {
-                throw new StartupException("Startup was interrupted by shutdown", null, null);
-            }
-            if (readyFile != null) {
-                try {
-                    readyFile.write("ready " + Instant.now() + '\n');
-                } catch (UncheckedIOException e) {
-                    state = State.FAILED;
-                    logger.error("Startup failed: {}", e.getMessage());
-                    throw new StartupException(e.getMessage(), null, e);
-                }
-            }
-            tracker.open();
-            state = State.READY;
+        if (transition(State.READY) != State.STARTING) {
+            throw new StartupException("Startup was interrupted by shutdown", null, null);
         }
         logger.info("Ready in {}{}", Durations.formatNanos(System.nanoTime() - startNanos),
                     readyFile == null ? "" : "; ready-file " + readyFile.path());
     }
 
-    private void fail(String reason) {
+    /**
+     * The one place the state changes, together with what must change atomically with it: becoming {@link
+     * State#READY} writes the ready-file and opens admission; {@link State#DRAINING} and {@link State#STOPPED} delete
+     * the ready-file, so that a concurrent {@code start()} can never write it after the drain began. Allowed:
+     * STARTING to READY, FAILED or DRAINING; READY to DRAINING; DRAINING to STOPPED. Any other request leaves the
+     * state as it is (a FAILED lifecycle stays FAILED through its shutdown).
+     *
+     * @return the state before the call; the transition happened if it is one of the allowed sources of {@code to}
+     * @throws StartupException when the ready-file cannot be written on the way to READY (the state is then FAILED)
+     */
+    private State transition(State to) {
         synchronized (stateLock) {
-            if (state == State.STARTING) {
-                state = State.FAILED;
+            State from = state;
+            boolean allowed = switch (to) {
+                case READY, FAILED -> from == State.STARTING;
+                case DRAINING -> from == State.STARTING || from == State.READY;
+                case STOPPED -> from == State.DRAINING;
+                case STARTING -> false;
+            };
+            if (to == State.DRAINING || to == State.STOPPED) {
+                deleteReadyFile(); // in FAILED too: whatever the state, no ready-file once shutdown began
             }
-        }
-        if (reason != null) {
-            logger.error("Startup failed: {}", reason);
-        }
-    }
-
-    private void warnIfOverGracePeriod() {
-        int actions = Math.max(1, stopActions.size());
-        Duration budget = preStopDelay.plus(drainTimeout.compareTo(longLivedDrainTimeout) >= 0
-                                                    ? drainTimeout : longLivedDrainTimeout)
-                                      .plus(stopTimeout.multipliedBy(actions));
-        if (budget.compareTo(terminationGracePeriod) > 0) {
-            logger.warn("Shutdown may take up to {} (pre-stop delay {} + drain {} + {} stop action(s) x {}), more than "
-                        + "the termination grace period of {}: raise the pod's terminationGracePeriodSeconds to at "
-                        + "least {} (and set LIFECYCLE_TERMINATION_GRACE_PERIOD to match), or Kubernetes will SIGKILL "
-                        + "the process mid-shutdown",
-                        Durations.format(budget), Durations.format(preStopDelay),
-                        Durations.format(drainTimeout.compareTo(longLivedDrainTimeout) >= 0
-                                                 ? drainTimeout : longLivedDrainTimeout),
-                        actions, Durations.format(stopTimeout), Durations.format(terminationGracePeriod),
-                        (budget.toMillis() + 999) / 1000);
+            if (!allowed) {
+                return from;
+            }
+            if (to == State.READY) {
+                if (readyFile != null) {
+                    try {
+                        readyFile.writeReady(Instant.now());
+                    } catch (UncheckedIOException e) {
+                        state = State.FAILED;
+                        logger.error("Startup failed: {}", e.getMessage());
+                        throw new StartupException(e.getMessage(), null, e);
+                    }
+                }
+                tracker.open();
+            }
+            state = to;
+            return from;
         }
     }
 
@@ -196,7 +196,7 @@ public final class Lifecycle {
     public void shutdown() {
         if (!shutdownStarted.compareAndSet(false, true)) {
             Thread current = Thread.currentThread();
-            if (current != shutdownThread && current != stopActionThread) {
+            if (current != shutdownThread && !stopActions.isRunning(current)) {
                 awaitStopped();
             }
             return;
@@ -205,7 +205,97 @@ public final class Lifecycle {
         try {
             runShutdown();
         } finally {
+            if (interruptsDuringShutdown > 0) {
+                logger.warn("The shutdown thread was interrupted {} time(s); the sequence kept its order and bounds, "
+                            + "and its interrupt flag is set again now", interruptsDuringShutdown);
+                Thread.currentThread().interrupt();
+            }
             stopped.complete(null);
+        }
+    }
+
+    /** The shutdown sequence, top to bottom. */
+    private void runShutdown() {
+        long startNanos = ticker.nanoTime();
+        warnIfOverGracePeriod(stopActions.size());
+        State previous = transition(State.DRAINING); // readiness down, ready-file deleted
+        switch (previous) {
+            case STARTING -> cancelStartup();
+            case READY -> servePreStopDelay();
+            default -> logger.info("Shutdown in state {}", previous);
+        }
+        long drainStart = ticker.nanoTime();
+        beginDrain();
+        drain();
+        drainDuration = Duration.ofNanos(ticker.nanoTime() - drainStart);
+        stopActions.runAll(this::await, ticker);
+        transition(State.STOPPED);
+        logger.info("Stopped in {}", Durations.formatNanos(ticker.nanoTime() - startNanos));
+    }
+
+    private void cancelStartup() {
+        logger.info("Shutdown during startup: interrupting startup tasks; the service never became ready");
+        startup.cancel(new StartupException("Startup was interrupted by shutdown", null, null));
+        await(startup.tasksEnded(), config.stopTimeout());
+        List<String> running = startup.stillRunning();
+        if (!running.isEmpty()) {
+            logger.warn("Startup task(s) {} still running {} after being interrupted; going on", running,
+                        Durations.format(config.stopTimeout()));
+        }
+    }
+
+    private void servePreStopDelay() {
+        Duration delay = config.preStopDelay();
+        logger.info("Draining: readiness down{}", delay.isZero() ? ""
+                : "; serving for the pre-stop delay of " + Durations.format(delay));
+        // Waiting out the delay is the behaviour: the service keeps serving while load balancers catch up.
+        await(preStopDelayEnded, delay);
+    }
+
+    private void beginDrain() {
+        long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
+        tracker.close();
+        logger.info("Drain began ({}): {} request(s) in flight{} (timeout {})", config.drainPolicy().value(),
+                    tracker.inflight(), longLived == 0 ? "" : " and " + longLived + " long-lived",
+                    Durations.format(config.drainTimeout()));
+    }
+
+    private void drain() {
+        long drainStart = ticker.nanoTime();
+        boolean drained = await(tracker.drained(), config.drainTimeout());
+        Duration left = config.longLivedDrainTimeout().minusNanos(ticker.nanoTime() - drainStart);
+        boolean longLivedDrained = await(tracker.longLivedDrained(), left.isNegative() ? Duration.ZERO : left);
+        if (drained && longLivedDrained) {
+            logger.info("Drained in {}: {} request(s) served during the drain, {} refused in all; connections closed: "
+                        + "{} idle, {} after a response", Durations.formatNanos(ticker.nanoTime() - drainStart),
+                        tracker.servedWhileDraining(), tracker.refused(), connections.closedIdleCount(),
+                        connections.closedAfterResponseCount());
+            return;
+        }
+        List<String> oldest = tracker.describeOldest(OLDEST_REPORTED);
+        String which = oldest.isEmpty()
+                       ? (tracker.describesRequests() ? "" : "; enable describeRequests to see which")
+                       : "; oldest: " + String.join(", ", oldest);
+        logger.warn("Drain timed out after {} with {} request(s) and {} long-lived request(s) still in flight{}",
+                    Durations.formatNanos(ticker.nanoTime() - drainStart), tracker.inflight(), tracker.longLived(),
+                    which);
+    }
+
+    /**
+     * Waits for {@code event}, at most {@code timeout} on the ticker, whatever interrupts the shutdown thread gets:
+     * an interrupt neither ends a wait early nor skips the next one (a stop action would start while the one before
+     * still runs). It is counted and the flag set again once the sequence has ended, for the caller to see.
+     *
+     * @return whether {@code event} completed
+     */
+    private boolean await(CompletableFuture<?> event, Duration timeout) {
+        long deadline = ticker.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return ticker.await(event, deadline - ticker.nanoTime());
+            } catch (InterruptedException e) {
+                interruptsDuringShutdown++; // the flag is clear again: the next round waits
+            }
         }
     }
 
@@ -219,119 +309,42 @@ public final class Lifecycle {
         }
     }
 
-    private void runShutdown() {
-        long startNanos = System.nanoTime();
-        State previous;
-        synchronized (stateLock) {
-            previous = state;
-            if (previous == State.STARTING || previous == State.READY) {
-                state = State.DRAINING;
-            }
-            deleteReadyFile();
-        }
-        if (previous == State.STARTING) {
-            logger.info("Shutdown during startup: interrupting startup tasks; the service never became ready");
-            startup.cancel(new StartupException("Startup was interrupted by shutdown", null, null));
-            List<String> running = startup.awaitTasksEnded(stopTimeout);
-            if (!running.isEmpty()) {
-                logger.warn("Startup task(s) {} still running {} after being interrupted; going on", running,
-                            Durations.format(stopTimeout));
-            }
-        } else if (previous == State.READY) {
-            logger.info("Draining: readiness down{}", preStopDelay.isZero() ? ""
-                    : "; serving for the pre-stop delay of " + Durations.format(preStopDelay));
-            awaitPreStopDelay();
-        } else {
-            logger.info("Shutdown in state {}", previous);
-        }
-
-        long drainStart = System.nanoTime();
-        long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
-        tracker.close();
-        long inflight = tracker.inflight();
-        logger.info("Admission closed: draining {} request(s) in flight{} (timeout {})", inflight,
-                    longLived == 0 ? "" : " and " + longLived + " long-lived", Durations.format(drainTimeout));
-        drain();
-        drainDuration = Duration.ofNanos(System.nanoTime() - drainStart);
-
-        runStopActions();
-        synchronized (stateLock) {
-            if (state != State.FAILED) {
-                state = State.STOPPED;
-            }
-            deleteReadyFile();
-        }
-        logger.info("Stopped in {}", Durations.formatNanos(System.nanoTime() - startNanos));
-    }
-
-    private void awaitPreStopDelay() {
-        try {
-            // Waiting out the delay is the behaviour: the service keeps serving while load balancers catch up.
-            preStopInterrupt.await(preStopDelay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void drain() {
-        long drainStart = System.nanoTime();
-        boolean drained;
-        boolean longLivedDrained;
-        try {
-            drained = tracker.awaitDrained(drainTimeout);
-            Duration left = longLivedDrainTimeout.minusNanos(System.nanoTime() - drainStart);
-            longLivedDrained = tracker.awaitLongLivedDrained(left.isNegative() ? Duration.ZERO : left);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            drained = tracker.inflight() == 0;
-            longLivedDrained = tracker.longLived() == 0;
-        }
-        if (drained && longLivedDrained) {
-            logger.info("Drained in {}", Durations.formatNanos(System.nanoTime() - drainStart));
+    /**
+     * Logs a WARN when the longest possible shutdown leaves less than a 10% margin of the termination grace period:
+     * the pod would be SIGKILLed in the last stop action, or close enough that a slow disk or a GC pause gets it
+     * there. Checked at start (counting at least one stop action, the server's, usually registered later) and again
+     * when the shutdown begins, with the stop actions actually registered; the same budget warns once.
+     */
+    private void warnIfOverGracePeriod(int stopActionCount) {
+        Duration drain = config.longestDrain();
+        Duration budget = config.preStopDelay().plus(drain).plus(config.stopTimeout().multipliedBy(stopActionCount));
+        Duration gracePeriod = config.terminationGracePeriod();
+        // budget > 90% of the grace period, in integer arithmetic: budget x 10 > grace x 9
+        if (budget.multipliedBy(10).compareTo(gracePeriod.multipliedBy(9)) <= 0
+            || budgetWarnedFor == stopActionCount) {
             return;
         }
-        List<String> oldest = tracker.describeOldest(OLDEST_REPORTED);
-        String which = oldest.isEmpty()
-                       ? (tracker.describesRequests() ? "" : "; enable describeRequests to see which")
-                       : "; oldest: " + String.join(", ", oldest);
-        logger.warn("Drain timed out after {} with {} request(s) and {} long-lived request(s) still in flight{}",
-                    Durations.formatNanos(System.nanoTime() - drainStart), tracker.inflight(), tracker.longLived(),
-                    which);
+        budgetWarnedFor = stopActionCount;
+        long minimumSeconds = (budget.toMillis() * 10 + 8_999) / 9_000; // ceil(budget / 0.9), in seconds
+        logger.warn("Shutdown may take up to {} (pre-stop delay {} + drain {} + {} stop action(s) x {}), which leaves "
+                    + "less than 10% of the termination grace period of {}: raise the pod's "
+                    + "terminationGracePeriodSeconds to at least {} (and set LIFECYCLE_TERMINATION_GRACE_PERIOD to "
+                    + "match), or Kubernetes may SIGKILL the process mid-shutdown",
+                    Durations.format(budget), Durations.format(config.preStopDelay()), Durations.format(drain),
+                    stopActionCount, Durations.format(config.stopTimeout()), Durations.format(gracePeriod),
+                    minimumSeconds);
     }
 
-    private void runStopActions() {
-        List<NamedStopAction> actions = new ArrayList<>(stopActions);
-        for (int i = actions.size() - 1; i >= 0; i--) {
-            NamedStopAction named = actions.get(i);
-            long actionStart = System.nanoTime();
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    named.action().stop();
-                    done.complete(null);
-                } catch (Throwable t) {
-                    done.completeExceptionally(t);
-                }
-            }, "lifecycle-stop-" + named.name());
-            thread.setDaemon(true);
-            stopActionThread = thread;
-            thread.start();
-            try {
-                done.get(stopTimeout.toNanos(), TimeUnit.NANOSECONDS);
-                logger.info("Stop action '{}' done in {}", named.name(),
-                            Durations.formatNanos(System.nanoTime() - actionStart));
-            } catch (TimeoutException e) {
-                logger.warn("Stop action '{}' did not finish within {}; interrupting it and going on", named.name(),
-                            Durations.format(stopTimeout));
-                thread.interrupt();
-            } catch (ExecutionException e) {
-                logger.warn("Stop action '{}' failed; going on", named.name(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                logger.warn("Interrupted while waiting for stop action '{}'; going on", named.name());
-            }
+    /**
+     * A file left by a killed process would make an exec probe that only checks existence report this one ready, its
+     * port still closed: remove it at once. A failure is reported again, as a startup failure, by {@link #start()}.
+     */
+    private void removeStaleReadyFile() {
+        try {
+            readyFile.removeStale();
+        } catch (UncheckedIOException e) {
+            logger.error("{}: an exec readiness probe may see the service as ready before it is", e.getMessage());
         }
-        stopActionThread = null;
     }
 
     private void deleteReadyFile() {
@@ -351,7 +364,7 @@ public final class Lifecycle {
     public void addStopAction(String name, StopAction action) {
         requireNonNull(name, "name cannot be null");
         requireNonNull(action, "action cannot be null");
-        stopActions.add(new NamedStopAction(name, action));
+        stopActions.add(name, action);
     }
 
     /** The current state. */
@@ -378,7 +391,48 @@ public final class Lifecycle {
      * LifecycleBuilder#retryAfter(Duration)} rounded up, so that a sub-second setting never becomes {@code 0}.
      */
     public long retryAfterSeconds() {
+        Duration retryAfter = config.retryAfter();
         return retryAfter.getSeconds() + (retryAfter.getNano() == 0 ? 0 : 1);
+    }
+
+    /** The drain policy: what a request that arrives after the drain began gets. */
+    public DrainPolicy drainPolicy() {
+        return config.drainPolicy();
+    }
+
+    /**
+     * The answer to a request that {@link InflightTracker#tryEnter(String, String)} refused: {@code 503} (or
+     * {@code 429} under {@link DrainPolicy#REJECT_429} while draining) with {@code Retry-After}, a plain-text body
+     * naming the reason (starting, startup failed, shutting down), and the connection closed. Allocates nothing.
+     */
+    public LocalResponse refusal() {
+        State current = state;
+        if (current == State.STARTING && !tracker.isDraining()) {
+            return refusedStarting;
+        }
+        if (current == State.FAILED) {
+            return refusedFailed;
+        }
+        return refusedDraining;
+    }
+
+    /**
+     * The answer to a {@code GET} or {@code HEAD} of {@code probe}'s path: {@code 200} when the probe is up,
+     * {@code 503} otherwise, with the {@link Health#toJson(Probe, boolean) health JSON} and
+     * {@code Cache-Control: no-store}; the connection closes while draining. Runs the checks that the probe depends
+     * on, so it may block: adapters on an event loop call it elsewhere.
+     *
+     * @param showDetails whether the body shows the checks' error messages (they may reveal internals)
+     */
+    public LocalResponse probeResponse(Probe probe, boolean showDetails) {
+        requireNonNull(probe, "probe cannot be null");
+        Health health = health(probe);
+        return LocalResponse.probe(health.isUp(probe), health.toJson(probe, showDetails), isDraining());
+    }
+
+    /** What the drain did to connections, as reported by the server adapter. */
+    public ConnectionStats connections() {
+        return connections;
     }
 
     /** How long the drain took, once it has finished. */
@@ -405,10 +459,10 @@ public final class Lifecycle {
         State current = state;
         List<Health.Check> checks = new ArrayList<>();
         if (liveness) {
-            runChecks(livenessChecks, Health.CheckKind.LIVENESS, checks);
+            runChecks(config.livenessChecks(), Health.CheckKind.LIVENESS, checks);
         }
         if (readiness) {
-            runChecks(readinessChecks, Health.CheckKind.READINESS, checks);
+            runChecks(config.readinessChecks(), Health.CheckKind.READINESS, checks);
         }
         return new Health(current, checks, startup.snapshot(), tracker.inflight(), tracker.longLived());
     }
@@ -435,28 +489,28 @@ public final class Lifecycle {
     }
 
     Duration preStopDelay() {
-        return preStopDelay;
+        return config.preStopDelay();
     }
 
     Duration drainTimeout() {
-        return drainTimeout;
+        return config.drainTimeout();
     }
 
     Duration longLivedDrainTimeout() {
-        return longLivedDrainTimeout;
+        return config.longLivedDrainTimeout();
     }
 
     Duration stopTimeout() {
-        return stopTimeout;
+        return config.stopTimeout();
     }
 
     Duration terminationGracePeriod() {
-        return terminationGracePeriod;
+        return config.terminationGracePeriod();
     }
 
     /** Ends a running pre-stop delay early: lets tests observe the delay without waiting it out. */
     void endPreStopDelay() {
-        preStopInterrupt.countDown();
+        preStopDelayEnded.complete(null);
     }
 
     @Override

@@ -102,7 +102,7 @@ class LifecycleHandlerExcludedPathTest {
             counted.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             inBackground(lifecycle::shutdown);
-            await().until(tracker::isClosed);
+            await().until(tracker::isDraining);
 
             try (RawClient late = new RawClient(server.port)) {
                 RawClient.Response metrics = late.get("/metrics");

@@ -113,7 +113,7 @@ class LifecycleHandlerProbeTest {
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             inBackground(lifecycle::shutdown);
-            await().until(tracker::isClosed);
+            await().until(tracker::isDraining);
 
             RawClient.Response ready = probe("/health/ready");
             assertThat(ready.status()).isEqualTo(503);
