@@ -116,7 +116,7 @@ class GrpcExampleServiceTest {
                 assertThatThrownBy(() -> call(channel, GrpcUsersApi.GET, "{\"id\": 1}"))
                         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                            assertThat(e.getStatus().getDescription()).isEqualTo("Service starting");
+                            assertThat(e.getStatus().getDescription()).isEqualTo("Service Unavailable: starting");
                             assertThat(e.getTrailers().get(GrpcInstanceInterceptor.INSTANCE)).isEqualTo("replica-g");
                         });
 
@@ -218,7 +218,7 @@ class GrpcExampleServiceTest {
             // Readiness: SERVING, then NOT_SERVING from the start of the drain, then the watch ends.
             assertThat(watchEnd.get(TIMEOUT_SECONDS, SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(watched).containsExactly(ServingStatus.SERVING, ServingStatus.NOT_SERVING);
-            assertThat(a.process().output()).contains("Admission closed", "Stop action 'grpc server' done");
+            assertThat(a.process().output()).contains("Drain began", "Stop action 'grpc server' done");
         } finally {
             clients.shutdownNow();
             channels.forEach(ManagedChannel::shutdownNow);

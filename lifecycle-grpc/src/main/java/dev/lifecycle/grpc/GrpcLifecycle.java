@@ -2,6 +2,7 @@ package dev.lifecycle.grpc;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
@@ -10,11 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.lifecycle.core.InflightTracker;
+import dev.lifecycle.core.DrainPolicy;
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.LocalResponse;
 import dev.lifecycle.core.Probe;
-import dev.lifecycle.core.State;
 import io.grpc.BindableService;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthGrpc;
@@ -59,9 +63,9 @@ public final class GrpcLifecycle {
 
     private static final Logger logger = LoggerFactory.getLogger(GrpcLifecycle.class);
 
-    private static final Status STARTING = Status.UNAVAILABLE.withDescription("Service starting");
-    private static final Status STARTUP_FAILED = Status.UNAVAILABLE.withDescription("Service startup failed");
-    private static final Status SHUTTING_DOWN = Status.UNAVAILABLE.withDescription("Service shutting down");
+    /** The trailer by which a gRPC server tells a client's retry policy when to retry: {@code Retry-After}. */
+    static final Metadata.Key<String> RETRY_PUSHBACK_MS =
+            Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
 
     final Lifecycle lifecycle;
     private final InflightTracker tracker;
@@ -72,6 +76,12 @@ public final class GrpcLifecycle {
     private boolean drainBegun; // guarded by drainLock
     /** Whether the service had become ready before admission closed; computed once, when first needed. */
     private volatile Boolean wasReady;
+    /** The last refusal translated, by the identity of the lifecycle's answer (it has one per reason). */
+    private volatile Refusal lastRefusal;
+
+    /** A refusal of the lifecycle and its gRPC translation. */
+    private record Refusal(LocalResponse response, Status status) {
+    }
     /** Unary calls that arrived after GOAWAY, served uncounted; see {@link LifecycleServerInterceptor}. */
     final LongAdder servedAfterGoaway = new LongAdder();
 
@@ -172,12 +182,13 @@ public final class GrpcLifecycle {
     }
 
     /**
-     * Whether a call that admission refused should be served anyway: admission has closed after the service was
-     * ready, and a server is tied to the drain, so that GOAWAY is sent to every connection as soon as the drain begins
-     * (admission closes a moment before); such a call was sent before its client received GOAWAY.
+     * Whether a call that admission refuses should be served anyway. Under {@link DrainPolicy#SERVE_AND_CLOSE},
+     * admission closes for good once no call is in flight, while GOAWAY, sent when the drain began, may still be on
+     * its way to some client: when a server is tied to the drain and the service was ready, such a call was sent
+     * before its client received GOAWAY, and is served. Under the {@code REJECT_*} policies it is refused.
      */
     boolean racedGoaway() {
-        if (server == null || !tracker.isClosed()) {
+        if (server == null || lifecycle.drainPolicy() != DrainPolicy.SERVE_AND_CLOSE || !tracker.isClosed()) {
             return false;
         }
         Boolean ready = wasReady;
@@ -189,13 +200,26 @@ public final class GrpcLifecycle {
         return ready;
     }
 
-    /** The status of a call that was not admitted. */
-    Status refusal() {
-        State state = lifecycle.state();
-        if (state == State.STARTING) {
-            return STARTING;
+    /**
+     * Refuses {@code call}, translating the lifecycle's {@link Lifecycle#refusal() refusal}: {@code UNAVAILABLE}
+     * (gRPC's translation of both {@code 503} and {@code 429}, and a status clients retry) with the refusal's text
+     * as description, and its {@code Retry-After} as {@code grpc-retry-pushback-ms}, which a client's retry policy
+     * obeys.
+     */
+    void refuse(ServerCall<?, ?> call) {
+        LocalResponse response = lifecycle.refusal();
+        Refusal refusal = lastRefusal;
+        if (refusal == null || refusal.response() != response) {
+            refusal = new Refusal(response, Status.UNAVAILABLE.withDescription(
+                    new String(response.body(), StandardCharsets.UTF_8).strip()));
+            lastRefusal = refusal;
         }
-        return state == State.FAILED ? STARTUP_FAILED : SHUTTING_DOWN;
+        Metadata trailers = new Metadata();
+        String retryAfter = response.headers().get("Retry-After");
+        if (retryAfter != null) {
+            trailers.put(RETRY_PUSHBACK_MS, Long.toString(Long.parseLong(retryAfter) * 1000));
+        }
+        call.close(refusal.status(), trailers);
     }
 
     /** The health service, for tests. */

@@ -21,10 +21,10 @@ import io.grpc.ServerInterceptor;
  *
  * <p>A call that is not admitted (the service is not ready yet, or admission has closed for the drain) is closed at
  * once with {@code UNAVAILABLE} and never reaches the service, with one exception. When a server is tied to the
- * drain ({@link GrpcLifecycle#stopOnShutdown}), GOAWAY goes to every connection as soon as the drain begins, and a
- * unary call that arrives after that was sent by a client that had not received it yet (a client sends nothing new
- * on a connection after GOAWAY): it is served, uncounted, and the stop action's wait for the server's termination
- * covers it. Refusing it would fail a call that the client could not have sent elsewhere; and HTTP/2 refuses the streams
+ * drain ({@link GrpcLifecycle#stopOnShutdown}), GOAWAY goes to every connection as soon as the drain begins; under
+ * {@code SERVE_AND_CLOSE} calls are admitted while any is in flight, and a unary call that arrives after admission
+ * closed for good was sent by a client that had not received GOAWAY yet (a client sends nothing new on a connection
+ * after GOAWAY): it is served, uncounted, and the stop action's wait for the server's termination covers it. Refusing it would fail a call that the client could not have sent elsewhere; and HTTP/2 refuses the streams
  * that come after the last one GOAWAY announced, with {@code REFUSED_STREAM}, which clients retry on their own. A
  * streaming call in that position is refused: had it been admitted, the drain would have ended it at once. Unary calls cost one tracker admission and one
  * listener; streaming calls are wrapped in a {@link StreamingCall}, marked long-lived, and see their
@@ -68,7 +68,7 @@ final class LifecycleServerInterceptor implements ServerInterceptor {
         }
         InflightRequest request = tracker.tryEnter(METHOD, method.getFullMethodName());
         if (!request.admitted()) {
-            call.close(grpc.refusal(), new Metadata());
+            grpc.refuse(call);
             @SuppressWarnings("unchecked") // it ignores every message
             ServerCall.Listener<Q> refused = (ServerCall.Listener<Q>) REFUSED_LISTENER;
             return refused;

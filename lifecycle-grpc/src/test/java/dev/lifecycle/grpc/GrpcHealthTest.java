@@ -13,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.lifecycle.core.Lifecycle;
-import dev.lifecycle.core.State;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -68,9 +67,9 @@ class GrpcHealthTest {
 
     @ParameterizedTest
     @EnumSource(Transport.class)
-    void watchFollowsReadinessThroughStartupAndTheDrainThenEnds(Transport transport) throws Exception {
-        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of())
-                                       .preStopDelay(Duration.ofSeconds(TIMEOUT_SECONDS)).build();
+    void watchFollowsReadinessThroughStartupAndIntoThePreStopDelay(Transport transport) throws Exception {
+        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).preStopDelay(Duration.ofHours(1))
+                                       .terminationGracePeriod(Duration.ofHours(2)).build();
         GrpcLifecycle grpc = start(transport, lifecycle,
                                    GrpcLifecycle.builder(lifecycle).watchInterval(Duration.ofMillis(20)));
         RecordingObserver<HealthCheckResponse> readiness = watch("");
@@ -82,30 +81,50 @@ class GrpcHealthTest {
         await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> last(readiness) == ServingStatus.SERVING);
 
         // Readiness goes down when shutdown begins, before the pre-stop delay: the watch says so during the delay.
+        // Nothing public ends the hour-long delay early: the daemon thread is left waiting it out.
         Thread shutdown = new Thread(lifecycle::shutdown, "test-shutdown");
+        shutdown.setDaemon(true);
         shutdown.start();
-        try {
-            await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS))
-                   .until(() -> last(readiness) == ServingStatus.NOT_SERVING);
-            assertThat(lifecycle.tracker().isClosed()).isFalse(); // still in the pre-stop delay
-            assertThat(check("")).isEqualTo(ServingStatus.NOT_SERVING);
-            assertThat(check("liveness")).isEqualTo(ServingStatus.SERVING);
-        } finally {
-            shutdown.interrupt(); // ends the pre-stop delay
-        }
-        shutdown.join(SECONDS.toMillis(TIMEOUT_SECONDS));
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> last(readiness) == ServingStatus.NOT_SERVING);
+        assertThat(lifecycle.tracker().isDraining()).isFalse(); // still in the pre-stop delay
+        assertThat(check("")).isEqualTo(ServingStatus.NOT_SERVING);
+        assertThat(check("liveness")).isEqualTo(ServingStatus.SERVING);
+        assertThat(readiness.messages).extracting(HealthCheckResponse::getStatus)
+                                      .containsExactly(ServingStatus.NOT_SERVING, ServingStatus.SERVING,
+                                                       ServingStatus.NOT_SERVING);
+        assertThat(liveness.messages).extracting(HealthCheckResponse::getStatus)
+                                     .containsExactly(ServingStatus.SERVING);
+        assertThat(readiness.end).isNotDone();
+    }
 
-        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void watchesGetTheLastStatusAndEndWithUnavailableWhenTheDrainBegins(Transport transport) throws Exception {
+        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
+        // An interval that never elapses in the test: the statuses come from the start of the watch and its end.
+        GrpcLifecycle grpc = start(transport, lifecycle,
+                                   GrpcLifecycle.builder(lifecycle).watchInterval(Duration.ofHours(1)));
+        lifecycle.start();
+        RecordingObserver<HealthCheckResponse> readiness = watch("");
+        RecordingObserver<HealthCheckResponse> liveness = watch("liveness");
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> grpc.health().watches() == 2);
+
+        lifecycle.shutdown();
+
         Status end = readiness.end.get(TIMEOUT_SECONDS, SECONDS);
         assertThat(end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(end.getDescription()).isEqualTo("Service shutting down");
         assertThat(readiness.messages).extracting(HealthCheckResponse::getStatus)
-                                      .containsExactly(ServingStatus.NOT_SERVING, ServingStatus.SERVING,
-                                                       ServingStatus.NOT_SERVING);
+                                      .containsExactly(ServingStatus.SERVING, ServingStatus.NOT_SERVING);
         assertThat(liveness.end.get(TIMEOUT_SECONDS, SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(liveness.messages).extracting(HealthCheckResponse::getStatus)
                                      .containsExactly(ServingStatus.SERVING);
         assertThat(grpc.health().watches()).isZero();
+        // A watch that starts after the drain began gets the status and ends at once.
+        RecordingObserver<HealthCheckResponse> late = watch("");
+        assertThat(late.end.get(TIMEOUT_SECONDS, SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(late.messages).extracting(HealthCheckResponse::getStatus)
+                                 .containsExactly(ServingStatus.NOT_SERVING);
     }
 
     @ParameterizedTest

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import com.google.common.util.concurrent.ListenableFuture;
 
+import dev.lifecycle.core.DrainPolicy;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.LifecycleBuilder;
 import dev.lifecycle.core.State;
@@ -107,7 +108,9 @@ class GrpcLifecycleTest {
         assertThatThrownBy(() -> unary(channel, "hello"))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    assertThat(e.getStatus().getDescription()).isEqualTo("Service starting");
+                    assertThat(e.getStatus().getDescription()).isEqualTo("Service Unavailable: starting");
+                    assertThat(e.getTrailers().get(GrpcLifecycle.RETRY_PUSHBACK_MS))
+                            .isEqualTo(Long.toString(lifecycle.retryAfterSeconds() * 1000));
                 });
         assertThat(check(channel, "")).isEqualTo(ServingStatus.NOT_SERVING);
         assertThat(check(channel, "startup")).isEqualTo(ServingStatus.NOT_SERVING);
@@ -281,10 +284,59 @@ class GrpcLifecycleTest {
         assertThatThrownBy(() -> unary(channel, "hello"))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-                    assertThat(e.getStatus().getDescription()).isEqualTo("Service shutting down");
+                    assertThat(e.getStatus().getDescription()).isEqualTo("Service Unavailable: shutting down");
                 });
         assertThat(check(channel, "")).isEqualTo(ServingStatus.NOT_SERVING);
         assertThat(check(channel, "liveness")).isEqualTo(ServingStatus.SERVING);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void underServeAndCloseCallsOnAnOpenConnectionDuringTheDrainAreServed(Transport transport) throws Exception {
+        // No stopOnShutdown: no GOAWAY, so that the channel keeps sending to the draining server.
+        Lifecycle lifecycle = track(lifecycleBuilder().drainPolicy(DrainPolicy.SERVE_AND_CLOSE).build());
+        TestService service = new TestService("a");
+        Server server = start(transport, GrpcLifecycle.of(lifecycle), service);
+        lifecycle.start();
+        ManagedChannel channel = channel(transport, server.getPort());
+        ListenableFuture<String> held = unaryAsync(channel, "hold");
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> service.held.size() == 1);
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> lifecycle.tracker().isDraining());
+
+        assertThat(unary(channel, "hello")).isEqualTo("a");
+        assertThat(lifecycle.tracker().servedWhileDraining()).isEqualTo(1);
+
+        service.releaseHeld();
+        assertThat(held.get(TIMEOUT_SECONDS, SECONDS)).isEqualTo("a");
+        shutdown.get(TIMEOUT_SECONDS, SECONDS);
+        assertThat(lifecycle.tracker().refused()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void underReject429CallsDuringTheDrainGetUnavailableWithThePolicysText(Transport transport) throws Exception {
+        Lifecycle lifecycle = track(lifecycleBuilder().drainPolicy(DrainPolicy.REJECT_429).build());
+        TestService service = new TestService("a");
+        GrpcLifecycle grpc = GrpcLifecycle.of(lifecycle);
+        Server server = start(transport, grpc, service);
+        lifecycle.start();
+        ManagedChannel channel = channel(transport, server.getPort());
+        ListenableFuture<String> held = unaryAsync(channel, "hold");
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> service.held.size() == 1);
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
+        await().atMost(Duration.ofSeconds(TIMEOUT_SECONDS)).until(() -> lifecycle.tracker().isClosed());
+
+        assertThatThrownBy(() -> unary(channel, "hello"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("Too Many Requests: shutting down");
+                });
+
+        service.releaseHeld();
+        assertThat(held.get(TIMEOUT_SECONDS, SECONDS)).isEqualTo("a");
+        shutdown.get(TIMEOUT_SECONDS, SECONDS);
+        assertThat(lifecycle.tracker().refused()).isEqualTo(1);
     }
 
     @ParameterizedTest
