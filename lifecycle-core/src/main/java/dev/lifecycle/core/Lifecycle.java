@@ -6,11 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -41,7 +40,8 @@ import dev.lifecycle.core.internal.ReadyFile;
  * <li>readiness down: state {@link State#DRAINING}, ready-file deleted, readiness probe 503; liveness stays up;</li>
  * <li>the pre-stop delay, serving as usual while load balancers stop sending new connections; adapters add
  *     {@code Connection: close} to responses so keep-alive clients move to another replica;</li>
- * <li>admission closes: new requests get 503, long-lived requests are told to end;</li>
+ * <li>the drain begins: under the {@link DrainPolicy drain policy}, new requests are served with
+ *     {@code Connection: close} until none is in flight, or refused; long-lived requests are told to end;</li>
  * <li>in-flight requests drain, up to the drain timeout (a WARN names those still in flight);</li>
  * <li>stop actions run in reverse order of registration, each bounded;</li>
  * <li>state {@link State#STOPPED}.</li>
@@ -57,6 +57,7 @@ public final class Lifecycle {
     private final LifecycleConfig config;
     private final Ticker ticker;
     private final ReadyFile readyFile;
+    private final HealthChecks healthChecks;
     private final InflightTracker tracker;
     private final ConnectionStats connections = new ConnectionStats();
     private final LocalResponse refusedStarting;
@@ -67,6 +68,10 @@ public final class Lifecycle {
 
     private final Object stateLock = new Object();
     private volatile State state = State.STARTING; // changed only by transition()
+    // guarded by stateLock: the ready-file exists exactly while READY and the readiness checks' last result is up
+    private boolean readinessChecksUp = true;
+    private boolean readyFileWritten;
+    private boolean readyFileWriteFailing; // logged once, not at every background round
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -89,6 +94,8 @@ public final class Lifecycle {
         refusedDraining = config.drainPolicy() == DrainPolicy.REJECT_429
                           ? LocalResponse.refusal(429, "Too Many Requests", retryAfterSeconds, "shutting down")
                           : LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "shutting down");
+        healthChecks = new HealthChecks(config.livenessChecks(), config.readinessChecks(), config.healthCheckTimeout(),
+                                        config.healthCheckMaxAge(), ticker::nanoTime);
         tracker = new InflightTracker(config.describeRequests(), ticker::nanoTime, false, config.drainPolicy());
         startup = new StartupRun(config.startupTasks());
         stopActions = new StopActions(config.stopTimeout());
@@ -137,11 +144,71 @@ public final class Lifecycle {
             transition(State.FAILED);
             throw e;
         }
+        if (readyFile != null) {
+            // The ready-file agrees with the readiness probe: not written while a readiness check fails.
+            boolean up = allUp(healthChecks.await(false, true));
+            synchronized (stateLock) {
+                readinessChecksUp = up;
+            }
+        }
         if (transition(State.READY) != State.STARTING) {
             throw new StartupException("Startup was interrupted by shutdown", null, null);
         }
         logger.info("Ready in {}{}", Durations.formatNanos(System.nanoTime() - startNanos),
-                    readyFile == null ? "" : "; ready-file " + readyFile.path());
+                    readyFile == null ? ""
+                    : readyFileWritten() ? "; ready-file " + readyFile.path()
+                    : "; ready-file " + readyFile.path() + " written once the readiness checks pass");
+        if (readyFile != null && healthChecks.hasReadinessChecks()) {
+            healthChecks.watchReadiness(config.readyFileRefreshInterval(), this::syncReadyFile);
+        }
+    }
+
+    private boolean readyFileWritten() {
+        synchronized (stateLock) {
+            return readyFileWritten;
+        }
+    }
+
+    private static boolean allUp(List<Health.Check> checks) {
+        for (Health.Check check : checks) {
+            if (!check.up()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Brings the ready-file in line with the readiness checks' latest result: present exactly while {@link
+     * State#READY} and they pass. Called by each readiness probe and by the background rounds.
+     */
+    private void syncReadyFile(boolean checksUp) {
+        if (readyFile == null) {
+            return;
+        }
+        synchronized (stateLock) {
+            readinessChecksUp = checksUp;
+            boolean wanted = state == State.READY && checksUp;
+            if (wanted == readyFileWritten) {
+                return;
+            }
+            if (!wanted) {
+                deleteReadyFile();
+                logger.info("Readiness check(s) failing: ready-file {} deleted", readyFile.path());
+                return;
+            }
+            try {
+                readyFile.writeReady(Instant.now());
+                readyFileWritten = true;
+                readyFileWriteFailing = false;
+                logger.info("Readiness checks pass again: ready-file {} written", readyFile.path());
+            } catch (UncheckedIOException e) {
+                if (!readyFileWriteFailing) {
+                    readyFileWriteFailing = true;
+                    logger.error("{}: an exec readiness probe sees the service as not ready; retrying", e.getMessage());
+                }
+            }
+        }
     }
 
     /**
@@ -170,9 +237,10 @@ public final class Lifecycle {
                 return from;
             }
             if (to == State.READY) {
-                if (readyFile != null) {
+                if (readyFile != null && readinessChecksUp) {
                     try {
                         readyFile.writeReady(Instant.now());
+                        readyFileWritten = true;
                     } catch (UncheckedIOException e) {
                         state = State.FAILED;
                         logger.error("Startup failed: {}", e.getMessage());
@@ -230,6 +298,7 @@ public final class Lifecycle {
         drainDuration = Duration.ofNanos(ticker.nanoTime() - drainStart);
         stopActions.runAll(this::await, ticker);
         transition(State.STOPPED);
+        healthChecks.close();
         logger.info("Stopped in {}", Durations.formatNanos(ticker.nanoTime() - startNanos));
     }
 
@@ -347,8 +416,10 @@ public final class Lifecycle {
         }
     }
 
+    // guarded by stateLock
     private void deleteReadyFile() {
         if (readyFile != null) {
+            readyFileWritten = false;
             try {
                 readyFile.delete();
             } catch (UncheckedIOException e) {
@@ -419,14 +490,29 @@ public final class Lifecycle {
     /**
      * The answer to a {@code GET} or {@code HEAD} of {@code probe}'s path: {@code 200} when the probe is up,
      * {@code 503} otherwise, with the {@link Health#toJson(Probe, boolean) health JSON} and
-     * {@code Cache-Control: no-store}; the connection closes while draining. Runs the checks that the probe depends
-     * on, so it may block: adapters on an event loop call it elsewhere.
+     * {@code Cache-Control: no-store}; the connection closes while draining. Waits for the checks that the probe
+     * depends on, at most the health-check timeout (see {@link #health(Probe)}): adapters on an event loop use
+     * {@link #probeResponseAsync(Probe, boolean)}.
      *
      * @param showDetails whether the body shows the checks' error messages (they may reveal internals)
      */
     public LocalResponse probeResponse(Probe probe, boolean showDetails) {
         requireNonNull(probe, "probe cannot be null");
-        Health health = health(probe);
+        return probeResponse(probe, health(probe), showDetails);
+    }
+
+    /**
+     * {@link #probeResponse(Probe, boolean)} without blocking: completes within the health-check timeout, on one of
+     * the lifecycle's threads (or at once when the results are cached), never exceptionally.
+     *
+     * @param showDetails whether the body shows the checks' error messages (they may reveal internals)
+     */
+    public CompletionStage<LocalResponse> probeResponseAsync(Probe probe, boolean showDetails) {
+        requireNonNull(probe, "probe cannot be null");
+        return healthAsync(probe).thenApply(health -> probeResponse(probe, health, showDetails));
+    }
+
+    private LocalResponse probeResponse(Probe probe, Health health, boolean showDetails) {
         return LocalResponse.probe(health.isUp(probe), health.toJson(probe, showDetails), isDraining());
     }
 
@@ -445,43 +531,46 @@ public final class Lifecycle {
         return readyFile == null ? Optional.empty() : Optional.of(readyFile.path());
     }
 
-    /** A snapshot with every check run. */
+    /**
+     * A snapshot with every check run. Like {@link #health(Probe)}, it returns within the health-check timeout.
+     */
     public Health health() {
-        return snapshot(true, true);
+        return snapshot(healthChecks.await(true, true));
     }
 
-    /** A snapshot with only the checks that {@code probe} depends on run: liveness checks, readiness checks, none. */
+    /**
+     * A snapshot with only the checks that {@code probe} depends on run: liveness checks, readiness checks, none.
+     * Returns within the health-check timeout ({@link LifecycleBuilder#healthCheckTimeout(Duration)}) whatever the
+     * checks do, with a result at most {@link LifecycleBuilder#healthCheckMaxAge(Duration)} old; the checks run on
+     * the lifecycle's threads, never on the caller's. If the calling thread is interrupted meanwhile, the checks not
+     * finished yet are reported down and its interrupt flag stays set. A readiness snapshot also brings the
+     * ready-file in line with it.
+     */
     public Health health(Probe probe) {
-        return snapshot(probe == Probe.LIVENESS, probe == Probe.READINESS);
+        Health health = snapshot(healthChecks.await(probe == Probe.LIVENESS, probe == Probe.READINESS));
+        if (probe == Probe.READINESS) {
+            syncReadyFile(allUp(health.checks()));
+        }
+        return health;
     }
 
-    private Health snapshot(boolean liveness, boolean readiness) {
-        State current = state;
-        List<Health.Check> checks = new ArrayList<>();
-        if (liveness) {
-            runChecks(config.livenessChecks(), Health.CheckKind.LIVENESS, checks);
-        }
-        if (readiness) {
-            runChecks(config.readinessChecks(), Health.CheckKind.READINESS, checks);
-        }
-        return new Health(current, checks, startup.snapshot(), tracker.inflight(), tracker.longLived());
-    }
-
-    private static void runChecks(Map<String, HealthCheck> checks, Health.CheckKind kind, List<Health.Check> out) {
-        checks.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            boolean up;
-            String error = null;
-            try {
-                up = e.getValue().isHealthy();
-                if (!up) {
-                    error = "check returned false";
-                }
-            } catch (Exception ex) {
-                up = false;
-                error = String.valueOf(ex);
+    /**
+     * {@link #health(Probe)} without blocking, for adapters on an event loop: completes within the health-check
+     * timeout, on one of the lifecycle's threads (or at once with cached results), never exceptionally.
+     */
+    public CompletionStage<Health> healthAsync(Probe probe) {
+        requireNonNull(probe, "probe cannot be null");
+        return healthChecks.run(probe == Probe.LIVENESS, probe == Probe.READINESS).thenApply(checks -> {
+            Health health = snapshot(checks);
+            if (probe == Probe.READINESS) {
+                syncReadyFile(allUp(checks));
             }
-            out.add(new Health.Check(e.getKey(), kind, up, error));
+            return health;
         });
+    }
+
+    private Health snapshot(List<Health.Check> checks) {
+        return new Health(state, checks, startup.snapshot(), tracker.inflight(), tracker.longLived());
     }
 
     List<Health.Task> tasks() {

@@ -33,6 +33,12 @@ import dev.lifecycle.core.internal.Durations;
  * <tr><td>{@code LIFECYCLE_TERMINATION_GRACE_PERIOD}</td><td>{@link #terminationGracePeriod(Duration)}</td>
  *     <td>{@code 60s}</td></tr>
  * <tr><td>{@code LIFECYCLE_READY_FILE}</td><td>{@link #readyFile(Path)}</td><td>{@code /tmp/ready}</td></tr>
+ * <tr><td>{@code LIFECYCLE_READY_FILE_REFRESH_INTERVAL}</td><td>{@link #readyFileRefreshInterval(Duration)}</td>
+ *     <td>{@code 1s}</td></tr>
+ * <tr><td>{@code LIFECYCLE_HEALTH_CHECK_TIMEOUT}</td><td>{@link #healthCheckTimeout(Duration)}</td>
+ *     <td>{@code 500ms}</td></tr>
+ * <tr><td>{@code LIFECYCLE_HEALTH_CHECK_MAX_AGE}</td><td>{@link #healthCheckMaxAge(Duration)}</td>
+ *     <td>{@code 1s}</td></tr>
  * <tr><td>{@code LIFECYCLE_DRAIN_POLICY}</td><td>{@link #drainPolicy(DrainPolicy)}</td>
  *     <td>{@code reject-503}</td></tr>
  * </table>
@@ -51,11 +57,18 @@ public final class LifecycleBuilder {
     static final String ENV_TERMINATION_GRACE_PERIOD = "LIFECYCLE_TERMINATION_GRACE_PERIOD";
     static final String ENV_READY_FILE = "LIFECYCLE_READY_FILE";
     static final String ENV_DRAIN_POLICY = "LIFECYCLE_DRAIN_POLICY";
+    static final String ENV_READY_FILE_REFRESH_INTERVAL = "LIFECYCLE_READY_FILE_REFRESH_INTERVAL";
+    static final String ENV_HEALTH_CHECK_TIMEOUT = "LIFECYCLE_HEALTH_CHECK_TIMEOUT";
+    static final String ENV_HEALTH_CHECK_MAX_AGE = "LIFECYCLE_HEALTH_CHECK_MAX_AGE";
+
+    /** Below the kubelet's default {@code timeoutSeconds} of 1 s, leaving time for the probe's request itself. */
+    static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofMillis(500);
 
     /** Every variable read at {@link #build()}; any other {@code LIFECYCLE_*} variable is a mistake. */
     static final List<String> SETTINGS = List.of(ENV_PRESTOP_DELAY, ENV_DRAIN_TIMEOUT, ENV_LONG_LIVED_DRAIN_TIMEOUT,
                                                  ENV_STOP_TIMEOUT, ENV_TERMINATION_GRACE_PERIOD, ENV_READY_FILE,
-                                                 ENV_DRAIN_POLICY);
+                                                 ENV_DRAIN_POLICY, ENV_READY_FILE_REFRESH_INTERVAL,
+                                                 ENV_HEALTH_CHECK_TIMEOUT, ENV_HEALTH_CHECK_MAX_AGE);
     private static final String PREFIX = "LIFECYCLE_";
     /**
      * The variables Kubernetes injects for every Service of the namespace (enableServiceLinks, on by default): a
@@ -73,6 +86,9 @@ public final class LifecycleBuilder {
     private Duration retryAfter = Duration.ofSeconds(1);
     private DrainPolicy drainPolicy = DrainPolicy.SERVE_AND_CLOSE;
     private Path readyFile;
+    private Duration readyFileRefreshInterval = Duration.ofSeconds(1);
+    private Duration healthCheckTimeout = DEFAULT_HEALTH_CHECK_TIMEOUT;
+    private Duration healthCheckMaxAge = Duration.ofSeconds(1);
     private boolean describeRequests = true;
     private boolean shutdownHook;
     private Map<String, String> environment;
@@ -173,13 +189,52 @@ public final class LifecycleBuilder {
     }
 
     /**
-     * A file that exists exactly while the service is ready, for an exec readiness probe; it names the process that
-     * wrote it, so that the probe the README documents rejects a file left by a killed process. A stale one is
-     * deleted at {@link #build()}; at {@link Lifecycle#start()}, the directory must exist and be writable, and the
-     * path must not be a directory. None by default.
+     * A file that exists exactly while readiness is up (the service is ready and its readiness checks pass; see
+     * {@link #readyFileRefreshInterval(Duration)}), for an exec readiness probe; it names the process that wrote it,
+     * so that the probe the README documents rejects a file left by a killed process. A stale one is deleted at
+     * {@link #build()}; at {@link Lifecycle#start()}, the directory must exist and be writable, and the path must not
+     * be a directory. None by default.
      */
     public LifecycleBuilder readyFile(Path readyFile) {
         this.readyFile = requireNonNull(readyFile, "readyFile cannot be null");
+        return this;
+    }
+
+    /**
+     * How often, while a ready-file is configured and the service is ready, the readiness checks run in the
+     * background: the file is deleted while one fails and written again once they all pass, so that an exec probe
+     * reading the file agrees with the HTTP readiness probe even when nobody calls it. A readiness probe also brings
+     * the file in line at once. The default is 1 second.
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public LifecycleBuilder readyFileRefreshInterval(Duration readyFileRefreshInterval) {
+        this.readyFileRefreshInterval = requirePositive("readyFileRefreshInterval", readyFileRefreshInterval);
+        return this;
+    }
+
+    /**
+     * The bound on one run of a health check: a check still running then is reported down
+     * ({@code did not finish within 500 ms}) and interrupted, and the probe answers. Checks run on the lifecycle's
+     * own daemon threads, at most one run per check at a time. Keep it below the probes' {@code timeoutSeconds}. The
+     * default is 500 ms, below the kubelet's default timeout of 1 s.
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public LifecycleBuilder healthCheckTimeout(Duration healthCheckTimeout) {
+        this.healthCheckTimeout = requirePositive("healthCheckTimeout", healthCheckTimeout);
+        return this;
+    }
+
+    /**
+     * How long a health check's result is reused before the check runs again, so that many probes (the kubelet's,
+     * a load balancer's, a dashboard's) run each check at most once per period. {@code 0} runs the check for every
+     * probe, though never two runs of one check at once. The default is 1 second.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public LifecycleBuilder healthCheckMaxAge(Duration healthCheckMaxAge) {
+        this.healthCheckMaxAge = Durations.requireNonNegative("healthCheckMaxAge", healthCheckMaxAge);
         return this;
     }
 
@@ -269,16 +324,30 @@ public final class LifecycleBuilder {
         DrainPolicy policy = drainPolicyOverride == null ? drainPolicy
                                                          : DrainPolicy.parse(ENV_DRAIN_POLICY, drainPolicyOverride);
         Path ready = path(env, ENV_READY_FILE, readyFile);
+        Duration readyFileRefresh = positiveDuration(env, ENV_READY_FILE_REFRESH_INTERVAL, readyFileRefreshInterval);
+        Duration checkTimeout = positiveDuration(env, ENV_HEALTH_CHECK_TIMEOUT, healthCheckTimeout);
+        Duration checkMaxAge = duration(env, ENV_HEALTH_CHECK_MAX_AGE, healthCheckMaxAge);
         checkTasks(startupTasks);
         return new Lifecycle(new LifecycleConfig(preStop, drain, longLivedDrain, stop, gracePeriod, retryAfter, policy,
-                                                 ready, describeRequests, shutdownHook, startupTasks, livenessChecks,
-                                                 readinessChecks, ticker));
+                                                 ready, readyFileRefresh, checkTimeout, checkMaxAge, describeRequests,
+                                                 shutdownHook, startupTasks, livenessChecks, readinessChecks, ticker));
     }
 
-    /** Test hook: the time the shutdown sequence's bounds are measured in. The default is {@link Ticker#SYSTEM}. */
+    /**
+     * Test hook: the time the shutdown sequence's bounds are measured in, and health-check results age on. The
+     * default is {@link Ticker#SYSTEM}.
+     */
     LifecycleBuilder ticker(Ticker ticker) {
         this.ticker = requireNonNull(ticker, "ticker cannot be null");
         return this;
+    }
+
+    private static Duration positiveDuration(Map<String, String> env, String variable, Duration builderValue) {
+        Duration duration = duration(env, variable, builderValue);
+        if (duration.isZero()) {
+            throw new IllegalArgumentException(variable + ": '" + env.get(variable) + "' (expected: > 0)");
+        }
+        return duration;
     }
 
     private static Path path(Map<String, String> env, String variable, Path builderValue) {

@@ -3,8 +3,11 @@ package dev.lifecycle.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -221,6 +224,18 @@ class ConfigurationTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("LIFECYCLE_READYFILE: unknown setting (did you mean LIFECYCLE_READY_FILE?); "
                             + "LIFECYCLE_STOP_TIMOUT: unknown setting (did you mean LIFECYCLE_STOP_TIMEOUT?)");
+    }
+
+    @Test
+    void everyVariableTheBuilderReadsIsAKnownSetting() throws Exception {
+        List<String> read = new ArrayList<>();
+        for (Field field : LifecycleBuilder.class.getDeclaredFields()) {
+            if (field.getName().startsWith("ENV_")) {
+                read.add((String) field.get(null));
+            }
+        }
+
+        assertThat(LifecycleBuilder.SETTINGS).containsExactlyInAnyOrderElementsOf(read);
     }
 
     // Kubernetes injects these into every pod of the namespace for a Service named lifecycle-example (or lifecycle):

@@ -126,6 +126,19 @@ class ReadyFileTest {
         assertThat(probe(readyFile)).isNotZero();
     }
 
+    @Test
+    void theProbeCommandQuotesAPathWithSpacesAndQuotes() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "Linux /proc");
+        Path readyFile = Files.createDirectory(directory.resolve("it's a \"dir\" $HOME")).resolve("ready");
+        Lifecycle lifecycle = builder().readyFile(readyFile).build();
+
+        lifecycle.start();
+
+        assertThat(probe(readyFile)).isZero();
+        lifecycle.shutdown();
+        assertThat(probe(readyFile)).isNotZero();
+    }
+
     private static int probe(Path readyFile) throws Exception {
         Process probe = new ProcessBuilder(ReadyFile.probeCommand(readyFile.toAbsolutePath()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
