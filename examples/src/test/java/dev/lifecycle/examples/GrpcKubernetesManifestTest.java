@@ -17,49 +17,78 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.internal.Durations;
 import dev.lifecycle.grpc.GrpcLifecycle;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GRPCAction;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MappingIterator;
+import tools.jackson.databind.cfg.MapperConfig;
+import tools.jackson.databind.introspect.Annotated;
+import tools.jackson.databind.introspect.JacksonAnnotationIntrospector;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * {@code k8s/grpc/deployment.yaml} agrees with the gRPC variant: native gRPC probes on its port, with the health
- * service names lifecycle-grpc answers, and a grace period covering delay, drain and stop actions.
+ * {@code k8s/grpc/deployment.yaml} is a valid Deployment and Service (read strictly into fabric8's typed model: an
+ * unknown or misspelt field fails) and agrees with the gRPC variant: native gRPC probes on its port, asking health
+ * service names that lifecycle-grpc answers, and a grace period covering delay, drain and stop actions.
  */
 class GrpcKubernetesManifestTest {
 
-    private static final List<Map<String, Object>> documents = new ArrayList<>();
+    /** Unknown fields fail, as they do on the API server (fabric8 would keep them in "additional properties"). */
+    private static final YAMLMapper STRICT = YAMLMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .annotationIntrospector(new JacksonAnnotationIntrospector() {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                public Boolean hasAnySetter(MapperConfig<?> config, Annotated annotated) {
+                    return Boolean.FALSE;
+                }
+            })
+            .build();
+
+    private static final List<HasMetadata> objects = new ArrayList<>();
 
     @BeforeAll
-    static void parse() throws IOException {
+    static void read() throws IOException {
         Path file = Path.of(System.getProperty("examples.k8s", "k8s")).resolve("grpc").resolve("deployment.yaml");
-        Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()));
-        try (Reader reader = Files.newBufferedReader(file)) {
-            for (Object document : yaml.loadAll(reader)) {
-                documents.add(map(document));
+        try (Reader reader = Files.newBufferedReader(file);
+             MappingIterator<JsonNode> documents = STRICT.readerFor(JsonNode.class).readValues(reader)) {
+            while (documents.hasNext()) {
+                JsonNode document = documents.next();
+                Class<? extends HasMetadata> kind = document.path("kind").asString("").equals("Deployment")
+                                                    ? Deployment.class
+                                                    : io.fabric8.kubernetes.api.model.Service.class;
+                objects.add(STRICT.treeToValue(document, kind));
             }
         }
+        assertThat(objects).hasSize(2);
     }
 
     @Test
     void probesAreNativeGrpcProbesOnTheServicePortAskingHealthServicesTheLibraryAnswers() throws Exception {
-        Map<String, Object> container = container();
+        Container container = container();
         assertThat(env(container)).containsEntry(ServiceConfig.ENV_PORT, Integer.toString(ServiceConfig.DEFAULT_PORT));
-        assertThat(list(container.get("command"))).endsWith(GrpcExampleService.class.getName());
-        Map<String, String> services = new LinkedHashMap<>();
-        for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
-            Map<String, Object> grpc = map(map(container.get(probe)).get("grpc"));
-            assertThat(grpc.get("port")).as(probe).isEqualTo(ServiceConfig.DEFAULT_PORT);
-            services.put(probe, (String) grpc.get("service"));
-        }
+        assertThat(container.getCommand()).endsWith(GrpcExampleService.class.getName());
+        Map<String, GRPCAction> probes = new LinkedHashMap<>();
+        probes.put("readiness", container.getReadinessProbe().getGrpc());
+        probes.put("liveness", container.getLivenessProbe().getGrpc());
+        probes.put("startup", container.getStartupProbe().getGrpc());
+        probes.forEach((probe, grpc) -> assertThat(grpc.getPort()).as(probe).isEqualTo(ServiceConfig.DEFAULT_PORT));
 
         // Ask a server set up as the example's (GrpcLifecycle's defaults) what the kubelet will ask.
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
@@ -71,13 +100,13 @@ class GrpcKubernetesManifestTest {
         try {
             HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel);
             Map<String, ServingStatus> starting = new LinkedHashMap<>();
-            services.forEach((probe, service) -> starting.put(probe, check(health, service)));
-            assertThat(starting).containsExactly(Map.entry("readinessProbe", ServingStatus.NOT_SERVING),
-                                                 Map.entry("livenessProbe", ServingStatus.SERVING),
-                                                 Map.entry("startupProbe", ServingStatus.NOT_SERVING));
+            probes.forEach((probe, action) -> starting.put(probe, check(health, action.getService())));
+            assertThat(starting).containsExactly(Map.entry("readiness", ServingStatus.NOT_SERVING),
+                                                 Map.entry("liveness", ServingStatus.SERVING),
+                                                 Map.entry("startup", ServingStatus.NOT_SERVING));
             lifecycle.start();
-            services.forEach((probe, service) -> assertThat(check(health, service)).as(probe)
-                                                                                   .isEqualTo(ServingStatus.SERVING));
+            probes.forEach((probe, action) -> assertThat(check(health, action.getService())).as(probe)
+                                                                                           .isEqualTo(ServingStatus.SERVING));
         } finally {
             channel.shutdownNow();
             server.shutdownNow();
@@ -86,62 +115,52 @@ class GrpcKubernetesManifestTest {
 
     private static ServingStatus check(HealthGrpc.HealthBlockingStub health, String service) {
         return health.withDeadlineAfter(30, TimeUnit.SECONDS)
-                     .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+                     .check(HealthCheckRequest.newBuilder().setService(service == null ? "" : service).build())
+                     .getStatus();
     }
 
     @Test
     void terminationGracePeriodCoversPreStopDelayDrainAndStopActions() {
         Map<String, String> env = env(container());
-        Duration budget = Duration.parse("PT" + env.get("LIFECYCLE_PRESTOP_DELAY").toUpperCase())
-                                  .plus(Duration.parse("PT" + env.get("LIFECYCLE_DRAIN_TIMEOUT").toUpperCase()))
-                                  .plus(ServiceConfig.STOP_TIMEOUT.multipliedBy(ServiceConfig.STOP_ACTIONS));
-        Duration gracePeriod = Duration.ofSeconds((Integer) podSpec().get("terminationGracePeriodSeconds"));
+        Duration budget = Durations.parse("LIFECYCLE_PRESTOP_DELAY", env.get("LIFECYCLE_PRESTOP_DELAY"))
+                                   .plus(Durations.parse("LIFECYCLE_DRAIN_TIMEOUT",
+                                                         env.get("LIFECYCLE_DRAIN_TIMEOUT")))
+                                   .plus(ServiceConfig.STOP_TIMEOUT.multipliedBy(ServiceConfig.STOP_ACTIONS));
+        Duration gracePeriod = Duration.ofSeconds(deployment().getSpec().getTemplate().getSpec()
+                                                              .getTerminationGracePeriodSeconds());
         assertThat(budget).isLessThanOrEqualTo(gracePeriod);
-        assertThat(env.get("LIFECYCLE_TERMINATION_GRACE_PERIOD")).isEqualTo(gracePeriod.toSeconds() + "s");
+        assertThat(Durations.parse("LIFECYCLE_TERMINATION_GRACE_PERIOD",
+                                   env.get("LIFECYCLE_TERMINATION_GRACE_PERIOD"))).isEqualTo(gracePeriod);
     }
 
     @Test
     void serviceTargetsTheGrpcPortOverH2c() {
-        Map<String, Object> service = kind("Service");
-        Map<String, Object> port = map(list(map(service.get("spec")).get("ports")).get(0));
-        assertThat(port.get("targetPort")).isEqualTo(map(list(container().get("ports")).get(0)).get("name"));
-        assertThat(port.get("appProtocol")).isEqualTo("kubernetes.io/h2c");
-        assertThat(map(map(service.get("spec")).get("selector")))
-                .isEqualTo(map(map(map(map(kind("Deployment").get("spec")).get("template")).get("metadata"))
-                                       .get("labels")));
+        io.fabric8.kubernetes.api.model.Service service = objects.stream()
+                .filter(io.fabric8.kubernetes.api.model.Service.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.Service.class::cast).findFirst().orElseThrow();
+        ServicePort port = service.getSpec().getPorts().get(0);
+        assertThat(port.getTargetPort().getStrVal()).isEqualTo(container().getPorts().get(0).getName());
+        assertThat(port.getAppProtocol()).isEqualTo("kubernetes.io/h2c");
+        assertThat(service.getSpec().getSelector())
+                .isEqualTo(deployment().getSpec().getTemplate().getMetadata().getLabels());
     }
 
-    private static Map<String, Object> kind(String kind) {
-        return documents.stream().filter(d -> kind.equals(d.get("kind"))).findFirst()
-                        .orElseThrow(() -> new AssertionError("no " + kind));
+    private static Deployment deployment() {
+        return objects.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).findFirst()
+                      .orElseThrow();
     }
 
-    private static Map<String, Object> podSpec() {
-        return map(map(map(kind("Deployment").get("spec")).get("template")).get("spec"));
+    private static Container container() {
+        return deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
     }
 
-    private static Map<String, Object> container() {
-        return map(list(podSpec().get("containers")).get(0));
-    }
-
-    private static Map<String, String> env(Map<String, Object> container) {
+    private static Map<String, String> env(Container container) {
         Map<String, String> env = new LinkedHashMap<>();
-        for (Object entry : list(container.get("env"))) {
-            Map<String, Object> variable = map(entry);
-            if (variable.get("value") != null) {
-                env.put((String) variable.get("name"), (String) variable.get("value"));
+        for (EnvVar variable : container.getEnv()) {
+            if (variable.getValue() != null) {
+                env.put(variable.getName(), variable.getValue());
             }
         }
         return env;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object value) {
-        return (Map<String, Object>) value;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Object> list(Object value) {
-        return (List<Object>) value;
     }
 }
