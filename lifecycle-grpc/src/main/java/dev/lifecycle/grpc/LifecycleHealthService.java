@@ -26,8 +26,8 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
- * {@code grpc.health.v1.Health} answered from the lifecycle: each service name is one probe. {@code Check} runs the
- * probe's health checks at each call, as the HTTP probes do. {@code Watch} sends the status at once, then whenever it
+ * {@code grpc.health.v1.Health} answered from the lifecycle: each service name is one probe. {@code Check} asks the
+ * lifecycle for the probe's health at each call, as the HTTP probes do, without blocking a gRPC thread. {@code Watch} sends the status at once, then whenever it
  * changes: the lifecycle has no change events (and health checks none either), so the statuses of the watched probes
  * are evaluated every watch interval, once per probe for all watchers, on one daemon thread that runs only while a
  * watch is open. When the drain begins, every watch gets the status of that moment and is ended with
@@ -65,8 +65,16 @@ final class LifecycleHealthService extends HealthGrpc.HealthImplBase {
                                              .asRuntimeException());
             return;
         }
-        observer.onNext(response(status(probe)));
-        observer.onCompleted();
+        // The checks run on the lifecycle's threads, bounded by its health check timeout: no gRPC thread waits.
+        lifecycle.healthAsync(probe).whenComplete((health, failure) -> {
+            if (failure != null) {
+                observer.onError(Status.INTERNAL.withDescription("Health of " + probe + " failed: " + failure)
+                                                .asRuntimeException());
+                return;
+            }
+            observer.onNext(response(health.isUp(probe) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING));
+            observer.onCompleted();
+        });
     }
 
     @Override

@@ -131,7 +131,8 @@ class GrpcHealthTest {
     @EnumSource(Transport.class)
     void livenessFollowsItsChecksAndStartupFailure(Transport transport) throws Exception {
         boolean[] alive = {true};
-        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).livenessCheck("flag", () -> alive[0])
+        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).healthCheckMaxAge(Duration.ZERO)
+                                       .livenessCheck("flag", () -> alive[0])
                                        .build();
         start(transport, lifecycle, GrpcLifecycle.builder(lifecycle).livenessService("live"));
 
