@@ -77,6 +77,7 @@ public final class Lifecycle {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final CompletableFuture<Void> preStopDelayEnded = new CompletableFuture<>();
     private volatile Thread shutdownThread;
+    private final Thread shutdownHook;
     private volatile Duration drainDuration;
     private volatile int budgetWarnedFor = -1;
     private int interruptsDuringShutdown; // only the shutdown thread reads and writes it
@@ -99,8 +100,9 @@ public final class Lifecycle {
         tracker = new InflightTracker(config.describeRequests(), ticker::nanoTime, false, config.drainPolicy());
         startup = new StartupRun(config.startupTasks());
         stopActions = new StopActions(config.stopTimeout());
-        if (config.shutdownHook()) {
-            Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "lifecycle-shutdown-hook"));
+        shutdownHook = config.shutdownHook() ? new Thread(this::shutdown, "lifecycle-shutdown-hook") : null;
+        if (shutdownHook != null) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
     }
 
@@ -278,7 +280,24 @@ public final class Lifecycle {
                             + "and its interrupt flag is set again now", interruptsDuringShutdown);
                 Thread.currentThread().interrupt();
             }
+            removeShutdownHook();
             stopped.complete(null);
+        }
+    }
+
+    /**
+     * After a shutdown that the hook did not run (an undeployed WAR, a test, an application's own signal handling),
+     * the hook would only hold this lifecycle, and its class loader, until the JVM exits: remove it.
+     */
+    private void removeShutdownHook() {
+        Thread hook = shutdownHook;
+        if (hook == null || Thread.currentThread() == hook) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down already: the hook runs, sees the sequence done, and returns
         }
     }
 
@@ -595,6 +614,11 @@ public final class Lifecycle {
 
     Duration terminationGracePeriod() {
         return config.terminationGracePeriod();
+    }
+
+    /** The JVM shutdown hook, if {@code shutdownHook(true)}; for tests. */
+    Thread shutdownHook() {
+        return shutdownHook;
     }
 
     /** Ends a running pre-stop delay early: lets tests observe the delay without waiting it out. */

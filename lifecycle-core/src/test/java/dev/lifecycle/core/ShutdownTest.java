@@ -574,4 +574,17 @@ class ShutdownTest {
         assertThatThrownBy(() -> lifecycle.addStopAction("server", null))
                 .isInstanceOf(NullPointerException.class).hasMessage("action cannot be null");
     }
+
+    @Test
+    void aShutdownNotRunByTheHookRemovesTheHookSoNothingHoldsTheLifecycle() {
+        Lifecycle lifecycle = builder().shutdownHook(true).build();
+        Thread hook = lifecycle.shutdownHook();
+        lifecycle.start();
+
+        lifecycle.shutdown();
+
+        // false: the hook was no longer registered (an undeployed WAR's class loader can be collected)
+        assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isFalse();
+        assertThat(builder().build().shutdownHook()).isNull();
+    }
 }
