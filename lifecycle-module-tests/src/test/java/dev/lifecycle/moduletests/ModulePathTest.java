@@ -12,7 +12,6 @@ import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.Probe;
 import dev.lifecycle.core.State;
 import dev.lifecycle.netty.NettyLifecycle;
-import dev.lifecycle.servlet.LifecycleFilter;
 
 import io.netty.channel.embedded.EmbeddedChannel;
 
@@ -23,7 +22,6 @@ class ModulePathTest {
     void theLibraryJarsAreNamedModules() {
         assertThat(ModulePathTest.class.getModule().isNamed()).as("this test runs on the module path").isTrue();
         assertThat(Lifecycle.class.getModule().getName()).isEqualTo("dev.lifecycle.core");
-        assertThat(LifecycleFilter.class.getModule().getName()).isEqualTo("dev.lifecycle.servlet");
         assertThat(NettyLifecycle.class.getModule().getName()).isEqualTo("dev.lifecycle.netty");
         assertThat(Lifecycle.class.getModule().getDescriptor().isAutomatic()).as("a real module-info").isFalse();
     }
@@ -56,7 +54,6 @@ class ModulePathTest {
     @Test
     void theAdaptersLoadOnTheModulePath() {
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
-        assertThat(new LifecycleFilter(lifecycle)).isNotNull();
         EmbeddedChannel channel = new EmbeddedChannel(NettyLifecycle.of(lifecycle).newHandler());
         assertThat(channel.pipeline().names()).hasSizeGreaterThan(1);
         channel.finishAndReleaseAll();
