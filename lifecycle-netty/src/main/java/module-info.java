@@ -1,6 +1,6 @@
 /**
- * The lifecycle for Netty HTTP servers: one handler per connection (HTTP/1.1, or HTTP/2 when
- * {@code netty-codec-http2} is there: {@code requires static}), and the server's stop on shutdown.
+ * The lifecycle for Netty HTTP/1.1 and HTTP/2 servers: one handler per connection (per stream for HTTP/2), and the
+ * server's stop on shutdown.
  */
 module dev.lifecycle.netty {
     requires transitive dev.lifecycle.core;
@@ -9,6 +9,7 @@ module dev.lifecycle.netty {
     requires transitive io.netty.common;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    // Only the HTTP/2 handlers use it (newHttp2Handler, newHttp2cHandler): HTTP/1.1 servers need not have it.
     requires static io.netty.codec.http2;
     requires org.slf4j;
 
