@@ -15,8 +15,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -45,7 +43,7 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class Http2TestClient implements AutoCloseable {
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = EventLoops.nio(1);
     private final int port;
     final Channel connection;
     /** {@code "GOAWAY <last stream id>"} and {@code "PING"}, in the order they arrived. */

@@ -18,8 +18,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -82,8 +80,8 @@ final class TestServer {
 
     final Lifecycle lifecycle;
     final NettyLifecycle netty;
-    final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    final EventLoopGroup boss = EventLoops.nio(1);
+    final EventLoopGroup workers = EventLoops.nio(1);
     final Channel channel;
     final int port;
     private final BlockingQueue<CompletableFuture<Void>> slow = new LinkedBlockingQueue<>();
