@@ -133,6 +133,30 @@ class LifecycleHandlerDrainTest {
     }
 
     @Test
+    void underReject429ARequestDuringTheDrainGetsTheLifecyclesRefusal() throws Exception {
+        start(Duration.ZERO, DrainPolicy.REJECT_429);
+        try (RawClient slow = new RawClient(server.port)) {
+            slow.request("GET", "/slow");
+            await().until(() -> tracker.inflight() == 1);
+            startShutdown();
+            await().until(tracker::isDraining);
+
+            try (RawClient late = new RawClient(server.port)) {
+                RawClient.Response response = late.get("/hello");
+                assertThat(response.status()).isEqualTo(429);
+                assertThat(response.header("Retry-After")).isEqualTo("1");
+                assertThat(response.header("Cache-Control")).isEqualTo("no-store");
+                assertThat(response.header("Connection")).isEqualTo("close");
+                assertThat(response.body()).isEqualTo("Too Many Requests: shutting down\n");
+                assertThat(late.closedByServer()).isTrue();
+            }
+            server.releaseSlow();
+            assertThat(slow.read().status()).isEqualTo(200);
+        }
+        await().until(shutdown::isDone);
+    }
+
+    @Test
     void keepAliveClientGetsConnectionCloseDuringThePreStopDelayAndTheServerCloses() throws Exception {
         start(Duration.ofHours(1));
         try (RawClient client = new RawClient(server.port)) {
@@ -154,7 +178,7 @@ class LifecycleHandlerDrainTest {
     }
 
     @Test
-    void idleKeepAliveConnectionIsClosedWhenAdmissionCloses() throws Exception {
+    void idleKeepAliveConnectionIsClosedWhenTheDrainBeginsAndCounted() throws Exception {
         start(Duration.ZERO);
         try (RawClient idle = new RawClient(server.port); RawClient slow = new RawClient(server.port)) {
             assertThat(idle.get("/hello").header("Connection")).isNull();
@@ -164,10 +188,38 @@ class LifecycleHandlerDrainTest {
             startShutdown();
             assertThat(idle.closedByServer()).isTrue();
             assertThat(tracker.isDraining()).isTrue();
-            assertThat(shutdown).isNotDone(); // closed by the admission close, not by a stop action
+            assertThat(shutdown).isNotDone(); // closed by the drain's beginning, not by a stop action
+            assertThat(lifecycle.connections().closedIdleCount()).isEqualTo(1);
 
             server.releaseSlow();
             assertThat(slow.read().header("Connection")).isEqualTo("close");
+            assertThat(slow.closedByServer()).isTrue();
+        }
+        await().until(shutdown::isDone);
+        assertThat(lifecycle.connections().closedAfterResponseCount()).isEqualTo(1);
+    }
+
+    @Test
+    void connectionThatHasNotCarriedARequestYetIsNotClosedWhenTheDrainBeginsAndItsRequestIsServed()
+            throws Exception {
+        start(Duration.ZERO);
+        try (RawClient fresh = new RawClient(server.port); RawClient slow = new RawClient(server.port)) {
+            slow.request("GET", "/slow");
+            await().until(() -> tracker.inflight() == 1);
+            await().until(() -> server.netty.connections.size() == 2);
+
+            startShutdown();
+            await().until(tracker::isDraining);
+            // The client connected to send a request: it gets an answer, not a close racing its write.
+            RawClient.Response response = fresh.get("/hello");
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.header("Connection")).isEqualTo("close");
+            assertThat(fresh.closedByServer()).isTrue();
+            assertThat(lifecycle.connections().closedIdleCount()).isZero();
+            assertThat(tracker.servedWhileDraining()).isEqualTo(1);
+
+            server.releaseSlow();
+            assertThat(slow.read().status()).isEqualTo(200);
         }
         await().until(shutdown::isDone);
     }

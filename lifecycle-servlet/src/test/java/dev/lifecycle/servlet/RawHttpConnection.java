@@ -37,7 +37,18 @@ final class RawHttpConnection implements AutoCloseable {
     private final OutputStream out;
 
     RawHttpConnection(int port) throws IOException {
+        this(port, 0);
+    }
+
+    /**
+     * Opens a connection with a small receive buffer, {@code receiveBufferSize} bytes (0 for the system's default):
+     * a slow client, whose unread data the kernel does not absorb.
+     */
+    RawHttpConnection(int port, int receiveBufferSize) throws IOException {
         socket = new Socket();
+        if (receiveBufferSize > 0) {
+            socket.setReceiveBufferSize(receiveBufferSize);
+        }
         socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
@@ -76,7 +87,11 @@ final class RawHttpConnection implements AutoCloseable {
 
     /** Reads the next response, which has no body if it answers a {@code HEAD}. */
     Response read(boolean head) throws IOException {
-        Response response = readHead();
+        return readBody(readHead(), head);
+    }
+
+    /** Reads the body of the response whose head {@link #readHead()} returned. */
+    Response readBody(Response response, boolean head) throws IOException {
         int status = response.status();
         Map<String, String> headers = response.headers();
         byte[] body;
@@ -86,7 +101,7 @@ final class RawHttpConnection implements AutoCloseable {
         } else if ("chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"))) {
             body = readChunked();
         } else if (length != null) {
-            body = in.readNBytes(Integer.parseInt(length));
+            body = readExactly(Integer.parseInt(length));
         } else {
             body = in.readAllBytes();
         }
@@ -122,6 +137,9 @@ final class RawHttpConnection implements AutoCloseable {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (true) {
             String sizeLine = readLine();
+            if (sizeLine == null) {
+                throw new IOException("connection closed in a chunked body after " + body.size() + " bytes");
+            }
             int semicolon = sizeLine.indexOf(';');
             int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
             if (size == 0) {
@@ -130,9 +148,42 @@ final class RawHttpConnection implements AutoCloseable {
                 }
                 return body.toByteArray();
             }
-            body.write(in.readNBytes(size));
+            body.write(readExactly(size));
             readLine();
         }
+    }
+
+    /**
+     * Whether the server has already closed the connection, as a pooled client checks before reusing it: a read
+     * waiting at most 1 ms. Any data or end of stream counts as closed, a timeout as open.
+     */
+    boolean isClosedBeforeUse() throws IOException {
+        int timeout = socket.getSoTimeout();
+        socket.setSoTimeout(1);
+        try {
+            return in.read() != -2; // -1 (end of stream) or unexpected data
+        } catch (SocketTimeoutException open) {
+            return false;
+        } catch (SocketException reset) {
+            return true;
+        } finally {
+            socket.setSoTimeout(timeout);
+        }
+    }
+
+    /** Sends a POST with a small body, without waiting for the response. */
+    void sendPost(String target, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        sendRaw("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: "
+                + bytes.length + "\r\n\r\n" + body);
+    }
+
+    private byte[] readExactly(int length) throws IOException {
+        byte[] bytes = in.readNBytes(length);
+        if (bytes.length < length) {
+            throw new IOException("connection closed after " + bytes.length + " of " + length + " bytes");
+        }
+        return bytes;
     }
 
     private String readLine() throws IOException {
