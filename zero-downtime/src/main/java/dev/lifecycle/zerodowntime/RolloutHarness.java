@@ -176,8 +176,12 @@ public final class RolloutHarness {
                 case SCALE_DOWN -> run.terminate(run.serving.removeFirst());
                 case NODE_DRAIN -> {
                     List<Replica> fresh = new ArrayList<>();
-                    for (int i = 0; i < Math.max(1, replicas - 1); i++) {
+                    int evicted = Math.max(1, replicas - 1);
+                    // every eviction first, at one moment; starting a JVM can take seconds on a busy machine
+                    for (int i = 0; i < evicted; i++) {
                         run.terminate(run.serving.removeFirst());
+                    }
+                    for (int i = 0; i < evicted; i++) {
                         fresh.add(run.launch(Math.min(1, revisions.size() - 1), run.nextSlot()));
                     }
                     for (Replica replica : fresh) {
@@ -460,7 +464,9 @@ public final class RolloutHarness {
 
         void stopClients() throws IOException, InterruptedException {
             clientsStopped = true;
-            Duration bound = readTimeout.plusSeconds(10);
+            // A client gives its requests readTimeout + 5 s to finish, then writes its records; on a busy machine a
+            // JVM needs time for that too. Bounded, never a speed target.
+            Duration bound = readTimeout.multipliedBy(2).plusSeconds(60);
             IOException failure = null;
             if (load != null) {
                 load.stop(readTimeout.plusSeconds(5));
