@@ -8,11 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import dev.lifecycle.testing.BackgroundThreads;
 
 class ReadyFileTest {
 
@@ -54,15 +57,14 @@ class ReadyFileTest {
         Path readyFile = directory.resolve("ready");
         Lifecycle lifecycle = builder().readyFile(readyFile).preStopDelay(Duration.ofMinutes(1)).build();
         lifecycle.start();
-        Thread shutdown = new Thread(lifecycle::shutdown);
-        shutdown.start();
-        try {
+        try (BackgroundThreads background = new BackgroundThreads()) {
+            CompletableFuture<Void> shutdown = background.start("shutdown", lifecycle::shutdown);
             await().atMost(Duration.ofSeconds(10)).until(() -> lifecycle.state() == State.DRAINING);
             assertThat(readyFile).doesNotExist();
             assertThat(lifecycle.tracker().isClosed()).isFalse();
-        } finally {
+
             lifecycle.endPreStopDelay();
-            shutdown.join(10_000);
+            assertThat(shutdown).succeedsWithin(Duration.ofSeconds(10));
         }
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }

@@ -20,25 +20,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lifecycle.core.Health.TaskStatus;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.LogCapture;
 
 class ShutdownTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final List<Thread> threads = new ArrayList<>();
+    private final BackgroundThreads background = new BackgroundThreads(WAIT);
 
     @AfterEach
-    void joinThreads() throws InterruptedException {
-        for (Thread thread : threads) {
-            thread.join(WAIT.toMillis());
-        }
-    }
-
-    private Thread inBackground(Runnable runnable) {
-        Thread thread = new Thread(runnable, "test-background");
-        threads.add(thread);
-        thread.start();
-        return thread;
+    void joinThreads() {
+        background.close();
     }
 
     private static LifecycleBuilder builder() {
@@ -74,12 +67,12 @@ class ShutdownTest {
         Lifecycle lifecycle = builder().build();
         lifecycle.start();
         InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
-        Thread shutdown = inBackground(lifecycle::shutdown);
+        CompletableFuture<Void> shutdown = background.start("shutdown", lifecycle::shutdown);
 
         await().atMost(WAIT).until(() -> lifecycle.tracker().isClosed());
         assertThat(lifecycle.tracker().tryEnter("GET", "/new").admitted()).isFalse();
         assertThat(lifecycle.state()).isEqualTo(State.DRAINING);
-        assertThat(shutdown.isAlive()).isTrue();
+        assertThat(shutdown).isNotDone();
 
         request.exit();
         await().atMost(WAIT).until(() -> lifecycle.state() == State.STOPPED);
@@ -125,7 +118,7 @@ class ShutdownTest {
     void preStopDelayKeepsAdmittingThenAdmissionCloses() {
         Lifecycle lifecycle = builder().preStopDelay(Duration.ofMinutes(1)).build();
         lifecycle.start();
-        inBackground(lifecycle::shutdown);
+        background.start("shutdown", lifecycle::shutdown);
 
         await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
         assertThat(lifecycle.health(Probe.READINESS).isUp(Probe.READINESS)).isFalse();
@@ -248,7 +241,7 @@ class ShutdownTest {
         for (int i = 0; i < callers; i++) {
             CompletableFuture<State> future = new CompletableFuture<>();
             returned.add(future);
-            inBackground(() -> {
+            background.start("shutdown-" + i, () -> {
                 try {
                     barrier.await(10, TimeUnit.SECONDS);
                     lifecycle.shutdown();

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,14 +13,16 @@ import org.junit.jupiter.api.Test;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.RawHttpConnection;
 
 class LifecycleHandlerDrainTest {
 
     private Lifecycle lifecycle;
     private InflightTracker tracker;
     private TestServer server;
-    private Thread shutdownThread;
-    private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
+    private final BackgroundThreads background = new BackgroundThreads();
+    private CompletableFuture<Void> shutdown;
 
     private void start(Duration preStopDelay) throws InterruptedException {
         lifecycle = Lifecycle.builder()
@@ -36,12 +37,7 @@ class LifecycleHandlerDrainTest {
     }
 
     private void startShutdown() {
-        shutdownThread = new Thread(() -> {
-            lifecycle.shutdown();
-            shutdown.complete(null);
-        }, "test-shutdown");
-        shutdownThread.setDaemon(true);
-        shutdownThread.start();
+        shutdown = background.start("shutdown", lifecycle::shutdown);
     }
 
     @AfterEach
@@ -49,15 +45,13 @@ class LifecycleHandlerDrainTest {
         if (server != null) {
             server.close();
         }
-        if (shutdownThread != null) {
-            shutdownThread.join(TimeUnit.SECONDS.toMillis(20));
-        }
+        background.close();
     }
 
     @Test
     void slowRequestCompletesDuringShutdownWithConnectionClose() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
 
@@ -66,11 +60,11 @@ class LifecycleHandlerDrainTest {
             assertThat(shutdown).isNotDone();
 
             server.releaseSlow();
-            RawClient.Response response = client.read();
+            RawHttpConnection.Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.body()).isEqualTo("/slow");
             assertThat(response.header("Connection")).isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
@@ -80,7 +74,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void streamedResponseKeepsTheDrainWaitingUntilItsLastChunk() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/stream");
             assertThat(client.readHead().header("Transfer-Encoding")).isEqualTo("chunked");
             assertThat(client.readChunk()).isEqualTo("first\n");
@@ -96,7 +90,7 @@ class LifecycleHandlerDrainTest {
             stream.end();
             assertThat(client.readChunk()).isEmpty();
             await().until(shutdown::isDone);
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         assertThat(tracker.inflight()).isZero();
     }
@@ -104,18 +98,18 @@ class LifecycleHandlerDrainTest {
     @Test
     void requestAfterAdmissionClosedGets503WithRetryAfterAndTheConnectionCloses() throws Exception {
         start(Duration.ZERO);
-        try (RawClient slow = new RawClient(server.port)) {
+        try (RawHttpConnection slow = new RawHttpConnection(server.port)) {
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             startShutdown();
             await().until(tracker::isClosed);
 
-            RawClient late = new RawClient(server.port);
-            RawClient.Response response = late.get("/hello");
+            RawHttpConnection late = new RawHttpConnection(server.port);
+            RawHttpConnection.Response response = late.get("/hello");
             assertThat(response.status()).isEqualTo(503);
             assertThat(response.header("Retry-After")).isEqualTo("1");
             assertThat(response.header("Connection")).isEqualTo("close");
-            assertThat(late.closedByServer()).isTrue();
+            assertThat(late.isClosedByServer()).isTrue();
             late.close();
             assertThat(tracker.refused()).isEqualTo(1);
             assertThat(tracker.inflight()).isEqualTo(1);
@@ -129,34 +123,34 @@ class LifecycleHandlerDrainTest {
     @Test
     void keepAliveClientGetsConnectionCloseDuringThePreStopDelayAndTheServerCloses() throws Exception {
         start(Duration.ofHours(1));
-        try (RawClient client = new RawClient(server.port)) {
-            RawClient.Response before = client.get("/hello");
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
+            RawHttpConnection.Response before = client.get("/hello");
             assertThat(before.status()).isEqualTo(200);
             assertThat(before.header("Connection")).isNull();
 
             startShutdown();
             await().until(lifecycle::isDraining);
-            RawClient.Response during = client.get("/hello");
+            RawHttpConnection.Response during = client.get("/hello");
             assertThat(during.status()).isEqualTo(200);
             assertThat(during.header("Connection")).isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
             assertThat(tracker.isClosed()).isFalse();
         }
-        // Lifecycle ends the pre-stop delay when its thread is interrupted.
-        shutdownThread.interrupt();
-        await().until(shutdown::isDone);
+        background.close(); // Lifecycle ends the pre-stop delay when its thread is interrupted
+        assertThat(shutdown).isDone();
     }
 
     @Test
     void idleKeepAliveConnectionIsClosedWhenAdmissionCloses() throws Exception {
         start(Duration.ZERO);
-        try (RawClient idle = new RawClient(server.port); RawClient slow = new RawClient(server.port)) {
+        try (RawHttpConnection idle = new RawHttpConnection(server.port);
+             RawHttpConnection slow = new RawHttpConnection(server.port)) {
             assertThat(idle.get("/hello").header("Connection")).isNull();
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
 
             startShutdown();
-            assertThat(idle.closedByServer()).isTrue();
+            assertThat(idle.isClosedByServer()).isTrue();
             assertThat(tracker.isClosed()).isTrue();
             assertThat(shutdown).isNotDone(); // closed by the admission close, not by a stop action
 
@@ -169,7 +163,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void peerDisconnectMidRequestReleasesTheCount() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\npartial body");
             await().until(() -> tracker.inflight() == 1);
         }
@@ -181,9 +175,9 @@ class LifecycleHandlerDrainTest {
     @Test
     void exceptionThatClosesTheConnectionReleasesTheCount() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/boom");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(() -> tracker.inflight() == 0);
     }
@@ -191,7 +185,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void pipelinedRequestsAreCountedIndividually() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /slow?n=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /slow?n=2 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             await().until(() -> tracker.inflight() == 2);
@@ -209,7 +203,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void pipelinedRequestsDuringTheDrainAreAllAnsweredAndOnlyTheLastCarriesConnectionClose() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /slow?n=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /slow?n=2 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             await().until(() -> tracker.inflight() == 2);
@@ -217,14 +211,14 @@ class LifecycleHandlerDrainTest {
             await().until(tracker::isClosed);
 
             server.releaseSlow();
-            RawClient.Response first = client.read();
+            RawHttpConnection.Response first = client.read();
             assertThat(first.body()).isEqualTo("/slow?n=1");
             assertThat(first.header("Connection")).isNull();
             server.releaseSlow();
-            RawClient.Response second = client.read();
+            RawHttpConnection.Response second = client.read();
             assertThat(second.body()).isEqualTo("/slow?n=2");
             assertThat(second.header("Connection")).isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
     }
@@ -232,7 +226,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void requestRefusedBehindAnInflightOneIsAnsweredAfterIt() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             startShutdown();
@@ -241,13 +235,13 @@ class LifecycleHandlerDrainTest {
             client.request("GET", "/hello");
             await().until(() -> tracker.refused() == 1);
             server.releaseSlow();
-            RawClient.Response first = client.read();
+            RawHttpConnection.Response first = client.read();
             assertThat(first.body()).isEqualTo("/slow");
             assertThat(first.header("Connection")).isNull();
-            RawClient.Response refused = client.read();
+            RawHttpConnection.Response refused = client.read();
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.header("Connection")).isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
     }
@@ -255,7 +249,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void inflightRequestsAreDescribedByMethodAndPathWithoutQuery() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/slow?token=secret");
             await().until(() -> tracker.inflight() == 1);
             assertThat(tracker.describeOldest(10)).singleElement().asString()
@@ -269,7 +263,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void upgradedConnectionIsLongLivedAndClosedWhenAdmissionCloses() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/hello").status()).isEqualTo(200);
             assertThat(tracker.longLived()).isZero();
             assertThat(client.get("/upgrade").status()).isEqualTo(101);
@@ -277,7 +271,7 @@ class LifecycleHandlerDrainTest {
             assertThat(tracker.inflight()).isZero();
 
             startShutdown();
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
         assertThat(tracker.longLived()).isZero();

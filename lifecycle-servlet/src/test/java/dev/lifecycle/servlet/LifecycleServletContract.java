@@ -29,7 +29,10 @@ import dev.lifecycle.core.Probe;
 import dev.lifecycle.core.StartupException;
 import dev.lifecycle.core.StartupTask;
 import dev.lifecycle.core.State;
-import dev.lifecycle.servlet.RawHttpConnection.Response;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.LogCapture;
+import dev.lifecycle.testing.RawHttpConnection;
+import dev.lifecycle.testing.RawHttpConnection.Response;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterRegistration;
@@ -48,11 +51,11 @@ abstract class LifecycleServletContract {
     private final ServletContainer container;
     private final TestApp app = new TestApp();
     private final CountDownLatch startupRelease = new CountDownLatch(1);
-    private final CompletableFuture<Void> shutdownDone = new CompletableFuture<>();
     private final List<RawHttpConnection> connections = new ArrayList<>();
     private Lifecycle lifecycle;
     private ServletContainer.Running server;
-    private Thread shutdownThread;
+    private final BackgroundThreads background = new BackgroundThreads(WAIT);
+    private CompletableFuture<Void> shutdownDone;
 
     LifecycleServletContract(ServletContainer container) {
         this.container = container;
@@ -69,10 +72,7 @@ abstract class LifecycleServletContract {
                 // timed out or completed by the test
             }
         }
-        if (shutdownThread != null) {
-            shutdownThread.interrupt(); // cuts a long pre-stop delay short
-            shutdownThread.join(WAIT.toMillis());
-        }
+        background.close(); // interrupts: cuts a long pre-stop delay short
         for (RawHttpConnection connection : connections) {
             connection.close();
         }
@@ -86,7 +86,7 @@ abstract class LifecycleServletContract {
         serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
         lifecycle.start();
         RawHttpConnection slow = connect();
-        slow.send("GET", "/app/slow");
+        slow.request("GET", "/app/slow");
         assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
 
         shutdownInBackground();
@@ -97,7 +97,7 @@ abstract class LifecycleServletContract {
         assertThat(shutdownDone).isNotDone();
 
         app.slowRelease.countDown();
-        Response response = slow.read(false);
+        Response response = slow.read();
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("slow");
         assertThat(response.closesConnection()).as("ended during the drain: Connection: close").isTrue();
@@ -111,7 +111,7 @@ abstract class LifecycleServletContract {
         serve(Lifecycle.builder().retryAfter(Duration.ofSeconds(7)).drainTimeout(Duration.ofMinutes(1)));
         lifecycle.start();
         RawHttpConnection slow = connect();
-        slow.send("GET", "/app/slow");
+        slow.request("GET", "/app/slow");
         assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
         shutdownInBackground();
         await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
@@ -129,7 +129,7 @@ abstract class LifecycleServletContract {
         assertThat(lifecycle.tracker().refused()).isEqualTo(1);
         assertThat(lifecycle.tracker().inflight()).isEqualTo(1);
         app.slowRelease.countDown();
-        assertThat(slow.read(false).status()).isEqualTo(200);
+        assertThat(slow.read().status()).isEqualTo(200);
         await().atMost(WAIT).until(shutdownDone::isDone);
     }
 
@@ -235,7 +235,7 @@ abstract class LifecycleServletContract {
         serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
         lifecycle.start();
         RawHttpConnection client = connect();
-        client.send("GET", "/app/async");
+        client.request("GET", "/app/async");
         AsyncContext async = app.asyncRequests.poll(WAIT.toSeconds(), SECONDS);
         assertThat(async).isNotNull();
 
@@ -253,7 +253,7 @@ abstract class LifecycleServletContract {
             }
             async.complete();
         }).get(WAIT.toSeconds(), SECONDS);
-        Response response = client.read(false);
+        Response response = client.read();
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("async");
         await().atMost(WAIT).until(shutdownDone::isDone);
@@ -266,9 +266,9 @@ abstract class LifecycleServletContract {
         serve(Lifecycle.builder());
         lifecycle.start();
         try (RawHttpConnection client = connect()) {
-            client.send("GET", "/app/async-timeout");
+            client.request("GET", "/app/async-timeout");
             assertThat(app.asyncRequests.poll(WAIT.toSeconds(), SECONDS)).isNotNull();
-            assertThat(client.read(false).status()).isEqualTo(500);
+            assertThat(client.read().status()).isEqualTo(500);
         }
         await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
     }
@@ -278,9 +278,9 @@ abstract class LifecycleServletContract {
         serve(Lifecycle.builder());
         lifecycle.start();
         RawHttpConnection slowClient = connect();
-        slowClient.send("GET", "/app/slow");
+        slowClient.request("GET", "/app/slow");
         RawHttpConnection asyncClient = connect();
-        asyncClient.send("GET", "/app/async");
+        asyncClient.request("GET", "/app/async");
         assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
         AsyncContext async = app.asyncRequests.poll(WAIT.toSeconds(), SECONDS);
         assertThat(async).isNotNull();
@@ -318,8 +318,7 @@ abstract class LifecycleServletContract {
     @Test
     void probesAnswerWhileStartingAndOnceReadyWhileAppRequestsWaitForReady() throws Exception {
         serve(Lifecycle.builder().startupTask(StartupTask.of("migrations", startupRelease::await)));
-        Thread starter = new Thread(lifecycle::start, "test-start");
-        starter.start();
+        CompletableFuture<Void> started = background.start("start", lifecycle::start);
         await().atMost(WAIT).until(() -> lifecycle.health(Probe.STARTUP).tasks().get(0).status()
                                          == TaskStatus.RUNNING);
 
@@ -337,7 +336,7 @@ abstract class LifecycleServletContract {
         assertThat(app.calls).hasValue(0);
 
         startupRelease.countDown();
-        starter.join(WAIT.toMillis());
+        assertThat(started).succeedsWithin(WAIT);
         assertThat(lifecycle.state()).isEqualTo(State.READY);
         assertProbe("/health/live", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
         assertProbe("/health/ready", 200, "{\"status\":\"UP\",\"state\":\"READY\"");
@@ -449,7 +448,7 @@ abstract class LifecycleServletContract {
         serve(Lifecycle.builder().drainTimeout(Duration.ofMillis(200)));
         lifecycle.start();
         RawHttpConnection slow = connect();
-        slow.send("GET", "/app/slow?token=secret-123");
+        slow.request("GET", "/app/slow?token=secret-123");
         assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
 
         try (LogCapture logs = new LogCapture()) {
@@ -459,7 +458,7 @@ abstract class LifecycleServletContract {
                                    .doesNotContain("secret-123");
         }
         app.slowRelease.countDown();
-        assertThat(slow.read(false).status()).isEqualTo(200);
+        assertThat(slow.read().status()).isEqualTo(200);
     }
 
     // Proves: a client that disconnects mid-response (a flushed, streamed body) releases its count; the drain ends.
@@ -468,7 +467,7 @@ abstract class LifecycleServletContract {
         serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
         lifecycle.start();
         RawHttpConnection client = connect();
-        client.send("GET", "/app/stream");
+        client.request("GET", "/app/stream");
         assertThat(client.readHead().status()).as("the response has begun").isEqualTo(200);
         assertThat(app.streamEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
         shutdownInBackground();
@@ -495,7 +494,7 @@ abstract class LifecycleServletContract {
         serve(Lifecycle.builder().drainTimeout(bound));
         lifecycle.start();
         RawHttpConnection stuck = connect();
-        stuck.send("GET", "/app/slow");
+        stuck.request("GET", "/app/slow");
         assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
 
         try (LogCapture logs = new LogCapture()) {
@@ -530,9 +529,9 @@ abstract class LifecycleServletContract {
 
         Response huge;
         try (RawHttpConnection client = connect()) {
-            client.sendRaw("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: " + "h".repeat(64 * 1024)
+            client.send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: " + "h".repeat(64 * 1024)
                            + "\r\n\r\n");
-            huge = client.read(false);
+            huge = client.read();
         }
         assertThat(huge.status()).as("64 KiB header").isEqualTo(container.hugeHeaderStatus());
         assertThat(huge.body()).doesNotContain("Exception", "\tat ");
@@ -560,14 +559,7 @@ abstract class LifecycleServletContract {
     }
 
     private void shutdownInBackground() {
-        shutdownThread = new Thread(() -> {
-            try {
-                lifecycle.shutdown();
-            } finally {
-                shutdownDone.complete(null);
-            }
-        }, "test-shutdown");
-        shutdownThread.start();
+        shutdownDone = background.start("shutdown", lifecycle::shutdown);
     }
 
     private RawHttpConnection connect() throws IOException {

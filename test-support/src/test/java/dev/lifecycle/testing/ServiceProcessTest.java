@@ -110,6 +110,28 @@ class ServiceProcessTest {
     }
 
     @Test
+    void writeInputReachesAProcessWhoseStandardInputIsPiped() {
+        try (ServiceProcess process = shell("read line; echo \"got $line\"").pipeStandardInput().start()) {
+            process.writeInput("go\n");
+
+            assertThat(process.awaitLine(Pattern.compile("^got (.*)$"), TIMEOUT).group(1)).isEqualTo("go");
+            assertThat(process.awaitExit(TIMEOUT)).isZero();
+        }
+    }
+
+    @Test
+    void standardInputIsDevNullUnlessPiped() {
+        try (ServiceProcess process = shell("if read line; then echo \"read $line\"; else echo eof; fi").start()) {
+            assertThat(process.awaitExit(TIMEOUT)).isZero();
+            assertThat(process.lines()).containsExactly("eof");
+            assertThatThrownBy(() -> process.writeInput("go\n"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("The standard input of process " + process.pid()
+                                + " is /dev/null (expected: Builder.pipeStandardInput())");
+        }
+    }
+
+    @Test
     void freePortIsBindableOnLoopback() throws Exception {
         int port = Ports.freePort();
         assertThat(port).isPositive();
