@@ -76,7 +76,8 @@ class LifecycleHandlerFaultTest {
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }
 
-    // Proves: a request that never finishes ends the drain at its bound (relaxed: + 250 ms) and the WARN names it.
+    // Proves: a request that never finishes ends the drain at its bound, not at the default 20 s nor when the request
+    // ends, and the WARN names it. No upper bound by wall clock: a slow machine may run late, never early.
     @Test
     void requestThatNeverFinishesEndsTheDrainAtItsBoundAndTheWarningNamesIt() throws Exception {
         Duration bound = Duration.ofMillis(500);
@@ -85,10 +86,11 @@ class LifecycleHandlerFaultTest {
             stuck.request("GET", "/slow?token=secret");
             await().atMost(WAIT).until(() -> tracker.inflight() == 1);
 
-            lifecycle.shutdown();
+            // The default drain timeout (20 s) is twice WAIT: a bound left unused would fail here.
+            assertThat(background.start("shutdown", lifecycle::shutdown)).succeedsWithin(WAIT);
 
             assertThat(lifecycle.drainDuration()).hasValueSatisfying(
-                    drain -> assertThat(drain).isBetween(bound, bound.plusMillis(250)));
+                    drain -> assertThat(drain).isGreaterThanOrEqualTo(bound));
             assertThat(logs.text()).contains("WARN", "Drain timed out after ", "with 1 request(s) and 0 long-lived "
                                              + "request(s) still in flight; oldest: GET /slow (age ")
                                    .doesNotContain("secret");
