@@ -41,8 +41,11 @@ final class Database {
         return new HikariDataSource(hikari);
     }
 
-    /** The liveness check: a connection from the pool answers within a second. */
-    static boolean isAlive(HikariDataSource dataSource) throws Exception {
+    /**
+     * The readiness check: a connection from the pool answers within a second. The connection goes back to the pool;
+     * the lifecycle bounds the whole check (its health-check timeout) and interrupts a wait for a connection.
+     */
+    static boolean isReachable(HikariDataSource dataSource) throws Exception {
         try (Connection connection = dataSource.getConnection()) {
             return connection.isValid(1);
         }

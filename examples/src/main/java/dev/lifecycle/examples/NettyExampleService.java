@@ -28,8 +28,8 @@ import io.netty.util.concurrent.EventExecutorGroup;
  * {@code java -cp examples/target/examples.jar dev.lifecycle.examples.NettyExampleService}.
  *
  * <p>Each connection's pipeline: {@code HttpServerCodec}; {@link InstanceHeaderHandler}, so that probes and refusals
- * carry {@code X-Instance} too; the lifecycle's handler, which answers the probes (their database check runs on the
- * lifecycle's probe threads, never on an event loop) and refuses what is not admitted; an
+ * carry {@code X-Instance} too; the lifecycle's handler, which answers the probes (the readiness probe's database
+ * check runs on the lifecycle's threads, never on an event loop) and refuses what is not admitted; an
  * {@code HttpObjectAggregator}; and the API ({@link NettyApiHandler}), which runs its JDBC calls on a {@code database}
  * executor so that they never block an event loop.
  *

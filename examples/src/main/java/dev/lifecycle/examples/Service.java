@@ -27,6 +27,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * <ol>
  * <li>The HTTP port opens first: while the migrations run, {@code /health/live} answers 200,
  *     {@code /health/ready} and {@code /health/started} 503, and the API 503 with {@code Retry-After}.</li>
+ * <li>Liveness is the process itself: it has no check. The database is a readiness check: while it cannot be
+ *     reached, readiness is down (and the ready-file deleted), never liveness, so an outage does not restart every
+ *     replica.</li>
  * <li>{@link Lifecycle#start()} runs the migrations; when they succeed the service is ready (and the ready-file of
  *     {@code LIFECYCLE_READY_FILE} appears). When they fail, the process exits with status 1.</li>
  * <li>On SIGTERM, the lifecycle's shutdown hook drains: readiness down, the pre-stop delay, in-flight requests
@@ -139,7 +142,9 @@ final class Service {
             lifecycle = Lifecycle.builder()
                                  .stopTimeout(ServiceConfig.STOP_TIMEOUT)
                                  .startupTask(Migrations.task(config, dataSource))
-                                 .livenessCheck("database", () -> Database.isAlive(dataSource))
+                                 // A dependency: readiness, never liveness. While the database is down the pods
+                                 // stop getting traffic, but no restart would bring it back.
+                                 .readinessCheck("database", () -> Database.isReachable(dataSource))
                                  .shutdownHook(true)
                                  .build();
         } catch (IllegalArgumentException e) {

@@ -1,12 +1,16 @@
 package dev.lifecycle.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,6 +36,8 @@ class ExampleServicePostgresTest {
 
     private static final ObjectMapper mapper = new ObjectMapper();
     private static final AtomicInteger databases = new AtomicInteger();
+    /** Connections fail at once once the server is gone; the bound only covers a slow machine. */
+    private static final Duration OUTAGE_NOTICED = Duration.ofSeconds(30);
 
     private static PostgresServer postgres;
 
@@ -80,7 +87,7 @@ class ExampleServicePostgresTest {
             assertThat(service.get("/users/424242").status()).isEqualTo(404);
             assertThat(service.post("/users", "{\"nom\": \"x\"}").status()).isEqualTo(400);
             assertThat(service.get("/users?limit=-1").status()).isEqualTo(400);
-            assertThat(service.get(ServiceConfig.LIVE_PATH).body()).contains("\"name\":\"database\"");
+            assertThat(service.get(ServiceConfig.READY_PATH).body()).contains("\"name\":\"database\"");
 
             assertThat(service.terminate()).isEqualTo(143);
         }
@@ -140,6 +147,45 @@ class ExampleServicePostgresTest {
             assertThat(previous.terminate()).isEqualTo(143);
         }
         assertThat(appliedMigrations(database)).as("the schema stays at the newest version").containsExactly("1", "2");
+    }
+
+    /**
+     * Issue 11, defect 5: a database outage must not restart the replicas. Liveness answers 200 all along; readiness
+     * goes down, the ready-file with it, and both come back with the database.
+     */
+    @Test
+    void livenessStaysUpForAMinuteWithPostgresStoppedWhileReadinessGoesDown(@TempDir Path directory)
+            throws Exception {
+        Path readyFile = directory.resolve("ready");
+        PostgresServer own = PostgresServer.start(); // stopped by this test: not the one the other tests share
+        try {
+            Map<String, String> env = new java.util.HashMap<>(Map.of(
+                    "DATABASE_URL", own.jdbcUrl(), "DATABASE_USER", own.user(), "DATABASE_PASSWORD", own.password(),
+                    "LIFECYCLE_READY_FILE", readyFile.toString()));
+            try (ExampleProcess service = ExampleProcess.start("postgres-outage", env)) {
+                service.awaitReady();
+                assertThat(readyFile).exists();
+
+                own.close();
+
+                await("readiness down once PostgreSQL is gone").atMost(OUTAGE_NOTICED)
+                        .until(() -> service.get(ServiceConfig.READY_PATH).status() == 503);
+                await("the ready-file follows readiness").atMost(OUTAGE_NOTICED)
+                        .until(() -> !Files.exists(readyFile));
+                assertThat(service.get(ServiceConfig.READY_PATH).body()).contains("\"name\":\"database\"",
+                                                                                   "\"status\":\"DOWN\"");
+                await("liveness stays up").during(Duration.ofMinutes(1)).atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofSeconds(1))
+                        .until(() -> service.get(ServiceConfig.LIVE_PATH).status() == 200);
+                assertThat(service.get(ServiceConfig.READY_PATH).status()).isEqualTo(503);
+                assertThat(service.process().output())
+                        .contains("Health check 'database' (readiness) is down: ")
+                        .doesNotContain("(liveness) is down");
+                assertThat(service.terminate()).isEqualTo(143);
+            }
+        } finally {
+            own.close();
+        }
     }
 
     private static List<String> appliedMigrations(String database) throws SQLException {

@@ -141,15 +141,17 @@ class ExampleServiceTest {
     }
 
     @Test
-    void probesAreUpOnceReadyAndLivenessChecksTheDatabasePool() throws Exception {
+    void probesAreUpOnceReadyAndOnlyReadinessChecksTheDatabase() throws Exception {
         HttpResponse live = service.get(ServiceConfig.LIVE_PATH);
         assertThat(live.status()).isEqualTo(200);
         JsonNode liveBody = mapper.readTree(live.body());
         assertThat(liveBody.get("status").asText()).isEqualTo("UP");
-        assertThat(liveBody.get("checks").get(0).get("name").asText()).isEqualTo("database");
+        assertThat(liveBody.get("checks")).as("liveness is the process itself").isEmpty();
 
         assertThat(service.get(ServiceConfig.STARTED_PATH).status()).isEqualTo(200);
         JsonNode ready = mapper.readTree(service.get(ServiceConfig.READY_PATH).body());
+        assertThat(ready.get("checks").get(0).get("name").asText()).isEqualTo("database");
+        assertThat(ready.get("checks").get(0).get("kind").asText()).isEqualTo("READINESS");
         assertThat(ready.get("state").asText()).isEqualTo("READY");
         assertThat(ready.get("tasks").get(0).get("name").asText()).isEqualTo(ServiceConfig.MIGRATIONS_TASK);
         assertThat(ready.get("tasks").get(0).get("status").asText()).isEqualTo("SUCCEEDED");

@@ -1,8 +1,12 @@
 package dev.lifecycle.core;
 
 /**
- * A named check run on each probe request, such as "the database pool hands out a valid connection". It must be fast
- * and bounded (for example {@code connection.isValid(1)}): a probe answers only when its checks have returned.
+ * A named check behind a probe, such as "the database hands out a valid connection". The lifecycle runs it on its
+ * own threads, at most one run at a time, reuses its result for {@link LifecycleBuilder#healthCheckMaxAge(
+ * java.time.Duration) a short time}, and reports it down when it has not returned within {@link
+ * LifecycleBuilder#healthCheckTimeout(java.time.Duration) the timeout}, interrupting it: make it respond to
+ * interrupts, and release what it takes ({@code try (Connection c = dataSource.getConnection()) { return
+ * c.isValid(1); }}). Dependencies belong in readiness checks, never in liveness checks.
  */
 @FunctionalInterface
 public interface HealthCheck {

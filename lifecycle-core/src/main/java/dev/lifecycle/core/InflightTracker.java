@@ -28,15 +28,23 @@ import org.slf4j.LoggerFactory;
  * its response was written.
  *
  * <h2>Admission protocol</h2>
- * The whole admission state is one {@code long}: the count of requests in flight in the low bits, plus two flag bits,
- * {@code NOT_OPEN} (set until the lifecycle is ready) and {@code CLOSED} (set when the drain begins, never cleared).
- * {@code tryEnter} adds one with a single atomic add and looks at the flags of the value it replaced: if a flag was
- * set it takes its one back and refuses. Because the flag and the count live in the same word, the add that admits a
- * request and the bit-or that closes admission are totally ordered: either the request was counted before the close
- * (and the drain waits for it), or it saw the flag (and was refused). The drain completes when an exit, a refusal
- * taking its one back, or the close itself leaves the word closed with a zero count (whatever {@code NOT_OPEN} says:
- * a lifecycle shut down during startup closes without ever opening); after that every add sees the flag, so nothing
- * is ever admitted after the drain reported zero. Waiters are woken by that transition, not by polling.
+ * The whole admission state is one {@code long}: the count of requests in flight in the low bits, plus three flag
+ * bits: {@code NOT_OPEN} (set until the lifecycle is ready), {@code DRAINING} (set when the drain begins, never
+ * cleared) and {@code CLOSED} (set when admission has closed for good, never cleared). {@code tryEnter} adds one with
+ * a single atomic add and looks at the flags of the value it replaced: if {@code NOT_OPEN} or {@code CLOSED} was set
+ * it takes its one back and refuses. Because the flags and the count live in the same word, the add that admits a
+ * request and the change that closes admission are totally ordered: either the request was counted before the close
+ * (and the drain waits for it), or it saw the flag (and was refused).
+ *
+ * <p>{@link #close()} begins the drain. Under {@link DrainPolicy#REJECT_503} and {@link DrainPolicy#REJECT_429} it
+ * sets {@code DRAINING} and {@code CLOSED} together: admission closes at once. Under
+ * {@link DrainPolicy#SERVE_AND_CLOSE} it sets {@code DRAINING} only, and requests are still admitted (a pooled
+ * client's idle connection may bring one at any time); whoever leaves the word {@code DRAINING} with a zero count (an
+ * exit, a refusal taking its one back, or the close itself) then sets {@code CLOSED} by compare-and-set, which fails
+ * only if the word changed meanwhile: a new admission, whose own exit will try again, or another thread that closed
+ * it first. The drain completes when the word is closed with a zero count (whatever {@code NOT_OPEN} says: a
+ * lifecycle shut down during startup closes without ever opening); after that every add sees {@code CLOSED}, so
+ * nothing is ever admitted after the drain reported zero. Waiters are woken by that transition, not by polling.
  *
  * <p>A refused attempt briefly raises the count by one before taking it back; {@link #inflight()} may show it, the
  * drain never waits for it. Each admission returns a one-shot {@link InflightRequest}, so a buggy adapter that exits
@@ -53,8 +61,10 @@ public final class InflightTracker {
 
     static final long CLOSED = 1L << 62;
     static final long NOT_OPEN = 1L << 61;
-    private static final long FLAGS = CLOSED | NOT_OPEN;
-    private static final long COUNT = ~FLAGS;
+    static final long DRAINING = 1L << 60;
+    /** The flags that refuse a request. */
+    private static final long REFUSING = CLOSED | NOT_OPEN;
+    private static final long COUNT = ~(CLOSED | NOT_OPEN | DRAINING);
 
     private static final VarHandle STATE;
     private static final VarHandle LONG_LIVED_STATE;
@@ -76,28 +86,51 @@ public final class InflightTracker {
 
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     // Unlike the main count, the long-lived count can rise again after close (a request admitted before the close is
-    // marked long-lived after it), so its waiters re-check the count under this monitor instead of a one-shot future.
+    // marked long-lived after it), so each wait gets its own future, completed when the count next reaches zero.
     private final Object longLivedMonitor = new Object();
+    private final List<CompletableFuture<Void>> longLivedWaiters = new ArrayList<>(); // guarded by longLivedMonitor
     private final LongAdder refused = new LongAdder();
+    private final LongAdder servedWhileDraining = new LongAdder();
+    /** The bits {@link #close()} sets: {@code DRAINING}, plus {@code CLOSED} unless requests are served meanwhile. */
+    private final long closeBits;
     private final Set<InflightRequest> described;
     private final Set<InflightRequest> longLived = ConcurrentHashMap.newKeySet();
     private final Queue<Runnable> closeListeners = new ConcurrentLinkedQueue<>();
     private final LongSupplier ticker;
 
     /**
-     * Creates a tracker that admits requests at once. {@link Lifecycle} creates its own; use this constructor only
-     * for a tracker outside a lifecycle.
+     * Creates a tracker that admits requests at once and closes admission as soon as {@link #close()} is called
+     * ({@link DrainPolicy#REJECT_503}). {@link Lifecycle} creates its own; use this constructor only for a tracker
+     * outside a lifecycle.
      *
      * @param describeRequests keep each request's method, target and start time so that a drain timeout can say
      *     which requests were still in flight; costs a set insertion and removal per request
      */
     public InflightTracker(boolean describeRequests) {
-        this(describeRequests, System::nanoTime, true);
+        this(describeRequests, DrainPolicy.REJECT_503);
+    }
+
+    /**
+     * Creates a tracker that admits requests at once, with the given drain policy. {@link Lifecycle} creates its
+     * own; use this constructor only for a tracker outside a lifecycle.
+     *
+     * @param describeRequests see {@link #InflightTracker(boolean)}
+     * @param drainPolicy under {@link DrainPolicy#SERVE_AND_CLOSE}, requests are still admitted after
+     *     {@link #close()} until none is in flight
+     * @throws NullPointerException if {@code drainPolicy} is {@code null}
+     */
+    public InflightTracker(boolean describeRequests, DrainPolicy drainPolicy) {
+        this(describeRequests, System::nanoTime, true, requireNonNull(drainPolicy, "drainPolicy cannot be null"));
     }
 
     InflightTracker(boolean describeRequests, LongSupplier ticker, boolean open) {
+        this(describeRequests, ticker, open, DrainPolicy.REJECT_503);
+    }
+
+    InflightTracker(boolean describeRequests, LongSupplier ticker, boolean open, DrainPolicy drainPolicy) {
         this.described = describeRequests ? ConcurrentHashMap.newKeySet() : null;
         this.ticker = ticker;
+        this.closeBits = drainPolicy == DrainPolicy.SERVE_AND_CLOSE ? DRAINING : DRAINING | CLOSED;
         STATE.setVolatile(state, open ? 0L : NOT_OPEN);
     }
 
@@ -111,7 +144,8 @@ public final class InflightTracker {
     }
 
     /**
-     * Admits a request, unless the lifecycle is not ready yet or admission has closed for the drain. The arguments
+     * Admits a request, unless the lifecycle is not ready yet or admission has closed for good (see the class
+     * comment: under {@link DrainPolicy#SERVE_AND_CLOSE} requests are admitted during the drain). The arguments
      * are kept only when the tracker describes requests; the query string is cut from {@code target} before it is
      * ever logged.
      *
@@ -122,10 +156,13 @@ public final class InflightTracker {
      */
     public InflightRequest tryEnter(String method, String target) {
         long previous = (long) STATE.getAndAdd(state, 1L);
-        if ((previous & FLAGS) != 0) {
+        if ((previous & REFUSING) != 0) {
             release();
             refused.increment();
             return InflightRequest.REFUSED;
+        }
+        if ((previous & DRAINING) != 0) {
+            servedWhileDraining.increment();
         }
         if (described == null) {
             return new InflightRequest(this);
@@ -150,9 +187,22 @@ public final class InflightTracker {
         return refused.sum();
     }
 
-    /** Whether admission has closed for good. */
+    /**
+     * The number of requests admitted after the drain began: under {@link DrainPolicy#SERVE_AND_CLOSE}, requests
+     * that the reject policies would have refused.
+     */
+    public long servedWhileDraining() {
+        return servedWhileDraining.sum();
+    }
+
+    /** Whether admission has closed for good: every request is refused from now on. */
     public boolean isClosed() {
         return ((long) STATE.getVolatile(state) & CLOSED) != 0;
+    }
+
+    /** Whether the drain has begun ({@link #close()} was called), whether or not requests are still admitted. */
+    public boolean isDraining() {
+        return ((long) STATE.getVolatile(state) & DRAINING) != 0;
     }
 
     /** Opens admission; until then every request is refused. Called by {@link Lifecycle} when it becomes ready. */
@@ -161,16 +211,17 @@ public final class InflightTracker {
     }
 
     /**
-     * Closes admission for good and tells long-lived requests to end. Returns at once; use {@link #awaitDrained} to
-     * wait. Idempotent.
+     * Begins the drain: closes admission for good, or under {@link DrainPolicy#SERVE_AND_CLOSE} as soon as no
+     * request is in flight; tells long-lived requests to end and runs the {@link #onClose close listeners}. Returns
+     * at once; use {@link #awaitDrained} to wait. Idempotent.
      */
     public void close() {
-        long previous = (long) STATE.getAndBitwiseOr(state, CLOSED);
-        if ((previous & CLOSED) != 0) {
+        long previous = (long) STATE.getAndBitwiseOr(state, closeBits);
+        if ((previous & DRAINING) != 0) {
             return;
         }
         if ((previous & COUNT) == 0) {
-            drained.complete(null);
+            closeIfIdle(previous | closeBits);
         }
         long previousLongLived = (long) LONG_LIVED_STATE.getAndBitwiseOr(this, CLOSED);
         if ((previousLongLived & COUNT) == 0) {
@@ -185,14 +236,14 @@ public final class InflightTracker {
     }
 
     /**
-     * Registers {@code listener} to run once, when admission closes: on the thread closing it, before the drain
-     * starts; at once, on the caller's thread, if admission has already closed. It must not block; one that throws is
-     * logged and ignored. Adapters use it to close idle keep-alive connections.
+     * Registers {@code listener} to run once, when the drain begins ({@link #close()}): on the thread calling it;
+     * at once, on the caller's thread, if the drain has already begun. It must not block; one that throws is logged
+     * and ignored. Adapters use it to close idle keep-alive connections and to send HTTP/2 {@code GOAWAY}.
      */
     public void onClose(Runnable listener) {
         requireNonNull(listener, "listener cannot be null");
         closeListeners.add(listener);
-        if (isClosed() && closeListeners.remove(listener)) { // whoever removes it runs it: exactly once
+        if (isDraining() && closeListeners.remove(listener)) { // whoever removes it runs it: exactly once
             runCloseListener(listener);
         }
     }
@@ -224,23 +275,42 @@ public final class InflightTracker {
      * @throws InterruptedException if interrupted while waiting
      */
     public boolean awaitLongLivedDrained(Duration timeout) throws InterruptedException {
-        long remaining = timeout.toNanos();
-        long deadline = System.nanoTime() + remaining; // differences stay right even if this overflows
-        synchronized (longLivedMonitor) {
-            while (!isDrained((long) LONG_LIVED_STATE.getVolatile(this))) {
-                if (remaining <= 0) {
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(longLivedMonitor, remaining);
-                remaining = deadline - System.nanoTime();
+        CompletableFuture<Void> longLivedDrained = longLivedDrained();
+        boolean drainedInTime = await(longLivedDrained, timeout);
+        if (!drainedInTime) {
+            synchronized (longLivedMonitor) {
+                longLivedWaiters.remove(longLivedDrained);
             }
-            return true;
+        }
+        return drainedInTime;
+    }
+
+    /** Completes when admission has closed and every admitted request (long-lived ones excluded) has exited. */
+    CompletableFuture<Void> drained() {
+        return drained;
+    }
+
+    /**
+     * Completes the next time admission is closed and no long-lived request is counted: at once if that is so now.
+     * The long-lived count can rise again after that (a request admitted before the close, marked long-lived after
+     * it), so each wait asks for a new future.
+     */
+    CompletableFuture<Void> longLivedDrained() {
+        synchronized (longLivedMonitor) {
+            if (isDrained((long) LONG_LIVED_STATE.getVolatile(this))) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> waiter = new CompletableFuture<>();
+            longLivedWaiters.add(waiter);
+            return waiter;
         }
     }
 
     private void wakeLongLivedWaiters() {
+        // Under the monitor, as the check in longLivedDrained(): a waiter added after the count reached zero saw zero.
         synchronized (longLivedMonitor) {
-            longLivedMonitor.notifyAll();
+            longLivedWaiters.forEach(waiter -> waiter.complete(null));
+            longLivedWaiters.clear();
         }
     }
 
@@ -287,8 +357,26 @@ public final class InflightTracker {
 
     private void release() {
         long now = (long) STATE.getAndAdd(state, -1L) - 1;
-        if (isDrained(now)) {
-            drained.complete(null);
+        if ((now & COUNT) == 0 && (now & (DRAINING | CLOSED)) != 0) {
+            closeIfIdle(now);
+        }
+    }
+
+    /**
+     * Called with a word seen with a zero count and the drain begun: sets {@code CLOSED} if it is not set yet and
+     * completes the drain. Retries only while the count stays zero: an admission meanwhile makes its own exit call
+     * this again.
+     */
+    private void closeIfIdle(long word) {
+        for (long current = word; (current & COUNT) == 0; current = (long) STATE.getVolatile(state)) {
+            if ((current & CLOSED) != 0) {
+                drained.complete(null);
+                return;
+            }
+            if (STATE.compareAndSet(state, current, current | CLOSED)) {
+                drained.complete(null);
+                return;
+            }
         }
     }
 
@@ -319,7 +407,7 @@ public final class InflightTracker {
             described.remove(request);
         }
         release();
-        if (isClosed()) {
+        if (isDraining()) {
             request.signalDrain();
         }
     }

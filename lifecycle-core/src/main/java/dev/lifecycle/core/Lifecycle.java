@@ -6,16 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -45,57 +40,69 @@ import dev.lifecycle.core.internal.ReadyFile;
  * <li>readiness down: state {@link State#DRAINING}, ready-file deleted, readiness probe 503; liveness stays up;</li>
  * <li>the pre-stop delay, serving as usual while load balancers stop sending new connections; adapters add
  *     {@code Connection: close} to responses so keep-alive clients move to another replica;</li>
- * <li>admission closes: new requests get 503, long-lived requests are told to end;</li>
+ * <li>the drain begins: under the {@link DrainPolicy drain policy}, new requests are served with
+ *     {@code Connection: close} until none is in flight, or refused; long-lived requests are told to end;</li>
  * <li>in-flight requests drain, up to the drain timeout (a WARN names those still in flight);</li>
  * <li>stop actions run in reverse order of registration, each bounded;</li>
  * <li>state {@link State#STOPPED}.</li>
  * </ol>
+ * Interrupting the thread that runs the sequence ends none of these waits early: the order and every bound are kept,
+ * and the thread's interrupt flag is set again when the sequence has ended.
  */
 public final class Lifecycle {
 
     private static final Logger logger = LoggerFactory.getLogger(Lifecycle.class);
     private static final int OLDEST_REPORTED = 10;
 
-    private final Duration preStopDelay;
-    private final Duration drainTimeout;
-    private final Duration longLivedDrainTimeout;
-    private final Duration stopTimeout;
-    private final Duration terminationGracePeriod;
-    private final Duration retryAfter;
+    private final LifecycleConfig config;
+    private final Ticker ticker;
     private final ReadyFile readyFile;
-    private final Map<String, HealthCheck> livenessChecks;
-    private final Map<String, HealthCheck> readinessChecks;
+    private final HealthChecks healthChecks;
     private final InflightTracker tracker;
+    private final ConnectionStats connections = new ConnectionStats();
+    private final LocalResponse refusedStarting;
+    private final LocalResponse refusedFailed;
+    private final LocalResponse refusedDraining;
     private final StartupRun startup;
-    private final List<NamedStopAction> stopActions = new CopyOnWriteArrayList<>();
+    private final StopActions stopActions;
 
     private final Object stateLock = new Object();
-    private volatile State state = State.STARTING;
+    private volatile State state = State.STARTING; // changed only by transition()
+    // guarded by stateLock: the ready-file exists exactly while READY and the readiness checks' last result is up
+    private boolean readinessChecksUp = true;
+    private boolean readyFileWritten;
+    private boolean readyFileWriteFailing; // logged once, not at every background round
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private final CountDownLatch preStopInterrupt = new CountDownLatch(1);
+    private final CompletableFuture<Void> preStopDelayEnded = new CompletableFuture<>();
     private volatile Thread shutdownThread;
-    private volatile Thread stopActionThread;
+    private final Thread shutdownHook;
     private volatile Duration drainDuration;
+    private volatile int budgetWarnedFor = -1;
+    private int interruptsDuringShutdown; // only the shutdown thread reads and writes it
 
-    private record NamedStopAction(String name, StopAction action) {
-    }
-
-    Lifecycle(LifecycleBuilder config) {
-        preStopDelay = config.preStopDelay;
-        drainTimeout = config.drainTimeout;
-        longLivedDrainTimeout = config.longLivedDrainTimeout;
-        stopTimeout = config.stopTimeout;
-        terminationGracePeriod = config.terminationGracePeriod;
-        retryAfter = config.retryAfter;
-        readyFile = config.readyFile == null ? null : new ReadyFile(config.readyFile);
-        livenessChecks = Map.copyOf(config.livenessChecks);
-        readinessChecks = Map.copyOf(config.readinessChecks);
-        tracker = new InflightTracker(config.describeRequests, System::nanoTime, false);
-        startup = new StartupRun(config.startupTasks);
-        if (config.shutdownHook) {
-            Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "lifecycle-shutdown-hook"));
+    Lifecycle(LifecycleConfig config) {
+        this.config = config;
+        ticker = config.ticker();
+        readyFile = config.readyFile() == null ? null : new ReadyFile(config.readyFile());
+        if (readyFile != null) {
+            removeStaleReadyFile();
+        }
+        long retryAfterSeconds = retryAfterSeconds();
+        refusedStarting = LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "starting");
+        refusedFailed = LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "startup failed");
+        refusedDraining = config.drainPolicy() == DrainPolicy.REJECT_429
+                          ? LocalResponse.refusal(429, "Too Many Requests", retryAfterSeconds, "shutting down")
+                          : LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "shutting down");
+        healthChecks = new HealthChecks(config.livenessChecks(), config.readinessChecks(), config.healthCheckTimeout(),
+                                        config.healthCheckMaxAge(), ticker::nanoTime);
+        tracker = new InflightTracker(config.describeRequests(), ticker::nanoTime, false, config.drainPolicy());
+        startup = new StartupRun(config.startupTasks());
+        stopActions = new StopActions(config.stopTimeout());
+        shutdownHook = config.shutdownHook() ? new Thread(this::shutdown, "lifecycle-shutdown-hook") : null;
+        if (shutdownHook != null) {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
         }
     }
 
@@ -105,9 +112,10 @@ public final class Lifecycle {
     }
 
     /**
-     * Runs the startup tasks and makes the service ready: removes a stale ready-file and checks its directory first,
-     * runs the tasks (independent ones in parallel), then, if all succeeded, opens admission, writes the ready-file
-     * and turns readiness up. Call it after the HTTP port is open, so probes answer while the tasks run.
+     * Runs the startup tasks and makes the service ready: checks the ready-file's directory first (a stale file was
+     * already removed at build), runs the tasks (independent ones in parallel), then, if all succeeded, opens
+     * admission, writes the ready-file and turns readiness up. Call it after the HTTP port is open, so probes answer
+     * while the tasks run.
      *
      * @throws StartupException if a task failed or timed out (state {@link State#FAILED}, logged at ERROR with the
      *     task's name), if the ready-file cannot be written, or if shutdown began meanwhile
@@ -125,64 +133,126 @@ public final class Lifecycle {
             try {
                 readyFile.prepare();
             } catch (UncheckedIOException e) {
-                fail(e.getMessage());
+                logger.error("Startup failed: {}", e.getMessage());
+                transition(State.FAILED);
                 throw new StartupException(e.getMessage(), null, e);
             }
         }
-        warnIfOverGracePeriod();
+        warnIfOverGracePeriod(Math.max(1, stopActions.size()));
         logger.info("Starting: {} startup task(s)", startup.progress().size());
         try {
             startup.run();
         } catch (StartupException e) {
-            fail(null);
+            transition(State.FAILED);
             throw e;
         }
-        synchronized (stateLock) {
-            if (state != State.STARTING) {
-                throw new StartupException("Startup was interrupted by shutdown", null, null);
+        if (readyFile != null) {
+            // The ready-file agrees with the readiness probe: not written while a readiness check fails.
+            boolean up = allUp(healthChecks.await(false, true));
+            synchronized (stateLock) {
+                readinessChecksUp = up;
             }
-            if (readyFile != null) {
-                try {
-                    readyFile.write("ready " + Instant.now() + '\n');
-                } catch (UncheckedIOException e) {
-                    state = State.FAILED;
-                    logger.error("Startup failed: {}", e.getMessage());
-                    throw new StartupException(e.getMessage(), null, e);
-                }
-            }
-            tracker.open();
-            state = State.READY;
+        }
+        if (transition(State.READY) != State.STARTING) {
+            throw new StartupException("Startup was interrupted by shutdown", null, null);
         }
         logger.info("Ready in {}{}", Durations.formatNanos(System.nanoTime() - startNanos),
-                    readyFile == null ? "" : "; ready-file " + readyFile.path());
+                    readyFile == null ? ""
+                    : readyFileWritten() ? "; ready-file " + readyFile.path()
+                    : "; ready-file " + readyFile.path() + " written once the readiness checks pass");
+        if (readyFile != null && healthChecks.hasReadinessChecks()) {
+            healthChecks.watchReadiness(config.readyFileRefreshInterval(), this::syncReadyFile);
+        }
     }
 
-    private void fail(String reason) {
+    private boolean readyFileWritten() {
         synchronized (stateLock) {
-            if (state == State.STARTING) {
-                state = State.FAILED;
+            return readyFileWritten;
+        }
+    }
+
+    private static boolean allUp(List<Health.Check> checks) {
+        for (Health.Check check : checks) {
+            if (!check.up()) {
+                return false;
             }
         }
-        if (reason != null) {
-            logger.error("Startup failed: {}", reason);
+        return true;
+    }
+
+    /**
+     * Brings the ready-file in line with the readiness checks' latest result: present exactly while {@link
+     * State#READY} and they pass. Called by each readiness probe and by the background rounds.
+     */
+    private void syncReadyFile(boolean checksUp) {
+        if (readyFile == null) {
+            return;
+        }
+        synchronized (stateLock) {
+            readinessChecksUp = checksUp;
+            boolean wanted = state == State.READY && checksUp;
+            if (wanted == readyFileWritten) {
+                return;
+            }
+            if (!wanted) {
+                deleteReadyFile();
+                logger.info("Readiness check(s) failing: ready-file {} deleted", readyFile.path());
+                return;
+            }
+            try {
+                readyFile.writeReady(Instant.now());
+                readyFileWritten = true;
+                readyFileWriteFailing = false;
+                logger.info("Readiness checks pass again: ready-file {} written", readyFile.path());
+            } catch (UncheckedIOException e) {
+                if (!readyFileWriteFailing) {
+                    readyFileWriteFailing = true;
+                    logger.error("{}: an exec readiness probe sees the service as not ready; retrying", e.getMessage());
+                }
+            }
         }
     }
 
-    private void warnIfOverGracePeriod() {
-        int actions = Math.max(1, stopActions.size());
-        Duration budget = preStopDelay.plus(drainTimeout.compareTo(longLivedDrainTimeout) >= 0
-                                                    ? drainTimeout : longLivedDrainTimeout)
-                                      .plus(stopTimeout.multipliedBy(actions));
-        if (budget.compareTo(terminationGracePeriod) > 0) {
-            logger.warn("Shutdown may take up to {} (pre-stop delay {} + drain {} + {} stop action(s) x {}), more than "
-                        + "the termination grace period of {}: raise the pod's terminationGracePeriodSeconds to at "
-                        + "least {} (and set LIFECYCLE_TERMINATION_GRACE_PERIOD to match), or Kubernetes will SIGKILL "
-                        + "the process mid-shutdown",
-                        Durations.format(budget), Durations.format(preStopDelay),
-                        Durations.format(drainTimeout.compareTo(longLivedDrainTimeout) >= 0
-                                                 ? drainTimeout : longLivedDrainTimeout),
-                        actions, Durations.format(stopTimeout), Durations.format(terminationGracePeriod),
-                        (budget.toMillis() + 999) / 1000);
+    /**
+     * The one place the state changes, together with what must change atomically with it: becoming {@link
+     * State#READY} writes the ready-file and opens admission; {@link State#DRAINING} and {@link State#STOPPED} delete
+     * the ready-file, so that a concurrent {@code start()} can never write it after the drain began. Allowed:
+     * STARTING to READY, FAILED or DRAINING; READY to DRAINING; DRAINING to STOPPED. Any other request leaves the
+     * state as it is (a FAILED lifecycle stays FAILED through its shutdown).
+     *
+     * @return the state before the call; the transition happened if it is one of the allowed sources of {@code to}
+     * @throws StartupException when the ready-file cannot be written on the way to READY (the state is then FAILED)
+     */
+    private State transition(State to) {
+        synchronized (stateLock) {
+            State from = state;
+            boolean allowed = switch (to) {
+                case READY, FAILED -> from == State.STARTING;
+                case DRAINING -> from == State.STARTING || from == State.READY;
+                case STOPPED -> from == State.DRAINING;
+                case STARTING -> false;
+            };
+            if (to == State.DRAINING || to == State.STOPPED) {
+                deleteReadyFile(); // in FAILED too: whatever the state, no ready-file once shutdown began
+            }
+            if (!allowed) {
+                return from;
+            }
+            if (to == State.READY) {
+                if (readyFile != null && readinessChecksUp) {
+                    try {
+                        readyFile.writeReady(Instant.now());
+                        readyFileWritten = true;
+                    } catch (UncheckedIOException e) {
+                        state = State.FAILED;
+                        logger.error("Startup failed: {}", e.getMessage());
+                        throw new StartupException(e.getMessage(), null, e);
+                    }
+                }
+                tracker.open();
+            }
+            state = to;
+            return from;
         }
     }
 
@@ -196,7 +266,7 @@ public final class Lifecycle {
     public void shutdown() {
         if (!shutdownStarted.compareAndSet(false, true)) {
             Thread current = Thread.currentThread();
-            if (current != shutdownThread && current != stopActionThread) {
+            if (current != shutdownThread && !stopActions.isRunning(current)) {
                 awaitStopped();
             }
             return;
@@ -205,7 +275,115 @@ public final class Lifecycle {
         try {
             runShutdown();
         } finally {
+            if (interruptsDuringShutdown > 0) {
+                logger.warn("The shutdown thread was interrupted {} time(s); the sequence kept its order and bounds, "
+                            + "and its interrupt flag is set again now", interruptsDuringShutdown);
+                Thread.currentThread().interrupt();
+            }
+            removeShutdownHook();
             stopped.complete(null);
+        }
+    }
+
+    /**
+     * After a shutdown that the hook did not run (an undeployed WAR, a test, an application's own signal handling),
+     * the hook would only hold this lifecycle, and its class loader, until the JVM exits: remove it.
+     */
+    private void removeShutdownHook() {
+        Thread hook = shutdownHook;
+        if (hook == null || Thread.currentThread() == hook) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down already: the hook runs, sees the sequence done, and returns
+        }
+    }
+
+    /** The shutdown sequence, top to bottom. */
+    private void runShutdown() {
+        long startNanos = ticker.nanoTime();
+        warnIfOverGracePeriod(stopActions.size());
+        State previous = transition(State.DRAINING); // readiness down, ready-file deleted
+        switch (previous) {
+            case STARTING -> cancelStartup();
+            case READY -> servePreStopDelay();
+            default -> logger.info("Shutdown in state {}", previous);
+        }
+        long drainStart = ticker.nanoTime();
+        beginDrain();
+        drain();
+        drainDuration = Duration.ofNanos(ticker.nanoTime() - drainStart);
+        stopActions.runAll(this::await, ticker);
+        transition(State.STOPPED);
+        healthChecks.close();
+        logger.info("Stopped in {}", Durations.formatNanos(ticker.nanoTime() - startNanos));
+    }
+
+    private void cancelStartup() {
+        logger.info("Shutdown during startup: interrupting startup tasks; the service never became ready");
+        startup.cancel(new StartupException("Startup was interrupted by shutdown", null, null));
+        await(startup.tasksEnded(), config.stopTimeout());
+        List<String> running = startup.stillRunning();
+        if (!running.isEmpty()) {
+            logger.warn("Startup task(s) {} still running {} after being interrupted; going on", running,
+                        Durations.format(config.stopTimeout()));
+        }
+    }
+
+    private void servePreStopDelay() {
+        Duration delay = config.preStopDelay();
+        logger.info("Draining: readiness down{}", delay.isZero() ? ""
+                : "; serving for the pre-stop delay of " + Durations.format(delay));
+        // Waiting out the delay is the behaviour: the service keeps serving while load balancers catch up.
+        await(preStopDelayEnded, delay);
+    }
+
+    private void beginDrain() {
+        long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
+        tracker.close();
+        logger.info("Drain began ({}): {} request(s) in flight{} (timeout {})", config.drainPolicy().value(),
+                    tracker.inflight(), longLived == 0 ? "" : " and " + longLived + " long-lived",
+                    Durations.format(config.drainTimeout()));
+    }
+
+    private void drain() {
+        long drainStart = ticker.nanoTime();
+        boolean drained = await(tracker.drained(), config.drainTimeout());
+        Duration left = config.longLivedDrainTimeout().minusNanos(ticker.nanoTime() - drainStart);
+        boolean longLivedDrained = await(tracker.longLivedDrained(), left.isNegative() ? Duration.ZERO : left);
+        if (drained && longLivedDrained) {
+            logger.info("Drained in {}: {} request(s) served during the drain, {} refused in all; connections closed: "
+                        + "{} idle, {} after a response", Durations.formatNanos(ticker.nanoTime() - drainStart),
+                        tracker.servedWhileDraining(), tracker.refused(), connections.closedIdleCount(),
+                        connections.closedAfterResponseCount());
+            return;
+        }
+        List<String> oldest = tracker.describeOldest(OLDEST_REPORTED);
+        String which = oldest.isEmpty()
+                       ? (tracker.describesRequests() ? "" : "; enable describeRequests to see which")
+                       : "; oldest: " + String.join(", ", oldest);
+        logger.warn("Drain timed out after {} with {} request(s) and {} long-lived request(s) still in flight{}",
+                    Durations.formatNanos(ticker.nanoTime() - drainStart), tracker.inflight(), tracker.longLived(),
+                    which);
+    }
+
+    /**
+     * Waits for {@code event}, at most {@code timeout} on the ticker, whatever interrupts the shutdown thread gets:
+     * an interrupt neither ends a wait early nor skips the next one (a stop action would start while the one before
+     * still runs). It is counted and the flag set again once the sequence has ended, for the caller to see.
+     *
+     * @return whether {@code event} completed
+     */
+    private boolean await(CompletableFuture<?> event, Duration timeout) {
+        long deadline = ticker.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return ticker.await(event, deadline - ticker.nanoTime());
+            } catch (InterruptedException e) {
+                interruptsDuringShutdown++; // the flag is clear again: the next round waits
+            }
         }
     }
 
@@ -219,123 +397,48 @@ public final class Lifecycle {
         }
     }
 
-    private void runShutdown() {
-        long startNanos = System.nanoTime();
-        State previous;
-        synchronized (stateLock) {
-            previous = state;
-            if (previous == State.STARTING || previous == State.READY) {
-                state = State.DRAINING;
-            }
-            deleteReadyFile();
-        }
-        if (previous == State.STARTING) {
-            logger.info("Shutdown during startup: interrupting startup tasks; the service never became ready");
-            startup.cancel(new StartupException("Startup was interrupted by shutdown", null, null));
-            List<String> running = startup.awaitTasksEnded(stopTimeout);
-            if (!running.isEmpty()) {
-                logger.warn("Startup task(s) {} still running {} after being interrupted; going on", running,
-                            Durations.format(stopTimeout));
-            }
-        } else if (previous == State.READY) {
-            logger.info("Draining: readiness down{}", preStopDelay.isZero() ? ""
-                    : "; serving for the pre-stop delay of " + Durations.format(preStopDelay));
-            awaitPreStopDelay();
-        } else {
-            logger.info("Shutdown in state {}", previous);
-        }
-
-        long drainStart = System.nanoTime();
-        long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
-        tracker.close();
-        long inflight = tracker.inflight();
-        logger.info("Admission closed: draining {} request(s) in flight{} (timeout {})", inflight,
-                    longLived == 0 ? "" : " and " + longLived + " long-lived", Durations.format(drainTimeout));
-        drain();
-        drainDuration = Duration.ofNanos(System.nanoTime() - drainStart);
-
-        runStopActions();
-        synchronized (stateLock) {
-            if (state != State.FAILED) {
-                state = State.STOPPED;
-            }
-            deleteReadyFile();
-        }
-        logger.info("Stopped in {}", Durations.formatNanos(System.nanoTime() - startNanos));
-    }
-
-    private void awaitPreStopDelay() {
-        try {
-            // Waiting out the delay is the behaviour: the service keeps serving while load balancers catch up.
-            preStopInterrupt.await(preStopDelay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void drain() {
-        long drainStart = System.nanoTime();
-        boolean drained;
-        boolean longLivedDrained;
-        try {
-            drained = tracker.awaitDrained(drainTimeout);
-            Duration left = longLivedDrainTimeout.minusNanos(System.nanoTime() - drainStart);
-            longLivedDrained = tracker.awaitLongLivedDrained(left.isNegative() ? Duration.ZERO : left);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            drained = tracker.inflight() == 0;
-            longLivedDrained = tracker.longLived() == 0;
-        }
-        if (drained && longLivedDrained) {
-            logger.info("Drained in {}", Durations.formatNanos(System.nanoTime() - drainStart));
+    /**
+     * Logs a WARN when the longest possible shutdown leaves less than a 10% margin of the termination grace period:
+     * the pod would be SIGKILLed in the last stop action, or close enough that a slow disk or a GC pause gets it
+     * there. Checked at start (counting at least one stop action, the server's, usually registered later) and again
+     * when the shutdown begins, with the stop actions actually registered; the same budget warns once.
+     */
+    private void warnIfOverGracePeriod(int stopActionCount) {
+        Duration drain = config.longestDrain();
+        Duration budget = config.preStopDelay().plus(drain).plus(config.stopTimeout().multipliedBy(stopActionCount));
+        Duration gracePeriod = config.terminationGracePeriod();
+        // budget > 90% of the grace period, in integer arithmetic: budget x 10 > grace x 9
+        if (budget.multipliedBy(10).compareTo(gracePeriod.multipliedBy(9)) <= 0
+            || budgetWarnedFor == stopActionCount) {
             return;
         }
-        List<String> oldest = tracker.describeOldest(OLDEST_REPORTED);
-        String which = oldest.isEmpty()
-                       ? (tracker.describesRequests() ? "" : "; enable describeRequests to see which")
-                       : "; oldest: " + String.join(", ", oldest);
-        logger.warn("Drain timed out after {} with {} request(s) and {} long-lived request(s) still in flight{}",
-                    Durations.formatNanos(System.nanoTime() - drainStart), tracker.inflight(), tracker.longLived(),
-                    which);
+        budgetWarnedFor = stopActionCount;
+        long minimumSeconds = (budget.toMillis() * 10 + 8_999) / 9_000; // ceil(budget / 0.9), in seconds
+        logger.warn("Shutdown may take up to {} (pre-stop delay {} + drain {} + {} stop action(s) x {}), which leaves "
+                    + "less than 10% of the termination grace period of {}: raise the pod's "
+                    + "terminationGracePeriodSeconds to at least {} (and set LIFECYCLE_TERMINATION_GRACE_PERIOD to "
+                    + "match), or Kubernetes may SIGKILL the process mid-shutdown",
+                    Durations.format(budget), Durations.format(config.preStopDelay()), Durations.format(drain),
+                    stopActionCount, Durations.format(config.stopTimeout()), Durations.format(gracePeriod),
+                    minimumSeconds);
     }
 
-    private void runStopActions() {
-        List<NamedStopAction> actions = new ArrayList<>(stopActions);
-        for (int i = actions.size() - 1; i >= 0; i--) {
-            NamedStopAction named = actions.get(i);
-            long actionStart = System.nanoTime();
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    named.action().stop();
-                    done.complete(null);
-                } catch (Throwable t) {
-                    done.completeExceptionally(t);
-                }
-            }, "lifecycle-stop-" + named.name());
-            thread.setDaemon(true);
-            stopActionThread = thread;
-            thread.start();
-            try {
-                done.get(stopTimeout.toNanos(), TimeUnit.NANOSECONDS);
-                logger.info("Stop action '{}' done in {}", named.name(),
-                            Durations.formatNanos(System.nanoTime() - actionStart));
-            } catch (TimeoutException e) {
-                logger.warn("Stop action '{}' did not finish within {}; interrupting it and going on", named.name(),
-                            Durations.format(stopTimeout));
-                thread.interrupt();
-            } catch (ExecutionException e) {
-                logger.warn("Stop action '{}' failed; going on", named.name(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                logger.warn("Interrupted while waiting for stop action '{}'; going on", named.name());
-            }
+    /**
+     * A file left by a killed process would make an exec probe that only checks existence report this one ready, its
+     * port still closed: remove it at once. A failure is reported again, as a startup failure, by {@link #start()}.
+     */
+    private void removeStaleReadyFile() {
+        try {
+            readyFile.removeStale();
+        } catch (UncheckedIOException e) {
+            logger.error("{}: an exec readiness probe may see the service as ready before it is", e.getMessage());
         }
-        stopActionThread = null;
     }
 
+    // guarded by stateLock
     private void deleteReadyFile() {
         if (readyFile != null) {
+            readyFileWritten = false;
             try {
                 readyFile.delete();
             } catch (UncheckedIOException e) {
@@ -351,7 +454,7 @@ public final class Lifecycle {
     public void addStopAction(String name, StopAction action) {
         requireNonNull(name, "name cannot be null");
         requireNonNull(action, "action cannot be null");
-        stopActions.add(new NamedStopAction(name, action));
+        stopActions.add(name, action);
     }
 
     /** The current state. */
@@ -378,7 +481,63 @@ public final class Lifecycle {
      * LifecycleBuilder#retryAfter(Duration)} rounded up, so that a sub-second setting never becomes {@code 0}.
      */
     public long retryAfterSeconds() {
+        Duration retryAfter = config.retryAfter();
         return retryAfter.getSeconds() + (retryAfter.getNano() == 0 ? 0 : 1);
+    }
+
+    /** The drain policy: what a request that arrives after the drain began gets. */
+    public DrainPolicy drainPolicy() {
+        return config.drainPolicy();
+    }
+
+    /**
+     * The answer to a request that {@link InflightTracker#tryEnter(String, String)} refused: {@code 503} (or
+     * {@code 429} under {@link DrainPolicy#REJECT_429} while draining) with {@code Retry-After}, a plain-text body
+     * naming the reason (starting, startup failed, shutting down), and the connection closed. Allocates nothing.
+     */
+    public LocalResponse refusal() {
+        State current = state;
+        if (current == State.STARTING && !tracker.isDraining()) {
+            return refusedStarting;
+        }
+        if (current == State.FAILED) {
+            return refusedFailed;
+        }
+        return refusedDraining;
+    }
+
+    /**
+     * The answer to a {@code GET} or {@code HEAD} of {@code probe}'s path: {@code 200} when the probe is up,
+     * {@code 503} otherwise, with the {@link Health#toJson(Probe, boolean) health JSON} and
+     * {@code Cache-Control: no-store}; the connection closes while draining. Waits for the checks that the probe
+     * depends on, at most the health-check timeout (see {@link #health(Probe)}): adapters on an event loop use
+     * {@link #probeResponseAsync(Probe, boolean)}.
+     *
+     * @param showDetails whether the body shows the checks' error messages (they may reveal internals)
+     */
+    public LocalResponse probeResponse(Probe probe, boolean showDetails) {
+        requireNonNull(probe, "probe cannot be null");
+        return probeResponse(probe, health(probe), showDetails);
+    }
+
+    /**
+     * {@link #probeResponse(Probe, boolean)} without blocking: completes within the health-check timeout, on one of
+     * the lifecycle's threads (or at once when the results are cached), never exceptionally.
+     *
+     * @param showDetails whether the body shows the checks' error messages (they may reveal internals)
+     */
+    public CompletionStage<LocalResponse> probeResponseAsync(Probe probe, boolean showDetails) {
+        requireNonNull(probe, "probe cannot be null");
+        return healthAsync(probe).thenApply(health -> probeResponse(probe, health, showDetails));
+    }
+
+    private LocalResponse probeResponse(Probe probe, Health health, boolean showDetails) {
+        return LocalResponse.probe(health.isUp(probe), health.toJson(probe, showDetails), isDraining());
+    }
+
+    /** What the drain did to connections, as reported by the server adapter. */
+    public ConnectionStats connections() {
+        return connections;
     }
 
     /** How long the drain took, once it has finished. */
@@ -391,43 +550,46 @@ public final class Lifecycle {
         return readyFile == null ? Optional.empty() : Optional.of(readyFile.path());
     }
 
-    /** A snapshot with every check run. */
+    /**
+     * A snapshot with every check run. Like {@link #health(Probe)}, it returns within the health-check timeout.
+     */
     public Health health() {
-        return snapshot(true, true);
+        return snapshot(healthChecks.await(true, true));
     }
 
-    /** A snapshot with only the checks that {@code probe} depends on run: liveness checks, readiness checks, none. */
+    /**
+     * A snapshot with only the checks that {@code probe} depends on run: liveness checks, readiness checks, none.
+     * Returns within the health-check timeout ({@link LifecycleBuilder#healthCheckTimeout(Duration)}) whatever the
+     * checks do, with a result at most {@link LifecycleBuilder#healthCheckMaxAge(Duration)} old; the checks run on
+     * the lifecycle's threads, never on the caller's. If the calling thread is interrupted meanwhile, the checks not
+     * finished yet are reported down and its interrupt flag stays set. A readiness snapshot also brings the
+     * ready-file in line with it.
+     */
     public Health health(Probe probe) {
-        return snapshot(probe == Probe.LIVENESS, probe == Probe.READINESS);
+        Health health = snapshot(healthChecks.await(probe == Probe.LIVENESS, probe == Probe.READINESS));
+        if (probe == Probe.READINESS) {
+            syncReadyFile(allUp(health.checks()));
+        }
+        return health;
     }
 
-    private Health snapshot(boolean liveness, boolean readiness) {
-        State current = state;
-        List<Health.Check> checks = new ArrayList<>();
-        if (liveness) {
-            runChecks(livenessChecks, Health.CheckKind.LIVENESS, checks);
-        }
-        if (readiness) {
-            runChecks(readinessChecks, Health.CheckKind.READINESS, checks);
-        }
-        return new Health(current, checks, startup.snapshot(), tracker.inflight(), tracker.longLived());
-    }
-
-    private static void runChecks(Map<String, HealthCheck> checks, Health.CheckKind kind, List<Health.Check> out) {
-        checks.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-            boolean up;
-            String error = null;
-            try {
-                up = e.getValue().isHealthy();
-                if (!up) {
-                    error = "check returned false";
-                }
-            } catch (Exception ex) {
-                up = false;
-                error = String.valueOf(ex);
+    /**
+     * {@link #health(Probe)} without blocking, for adapters on an event loop: completes within the health-check
+     * timeout, on one of the lifecycle's threads (or at once with cached results), never exceptionally.
+     */
+    public CompletionStage<Health> healthAsync(Probe probe) {
+        requireNonNull(probe, "probe cannot be null");
+        return healthChecks.run(probe == Probe.LIVENESS, probe == Probe.READINESS).thenApply(checks -> {
+            Health health = snapshot(checks);
+            if (probe == Probe.READINESS) {
+                syncReadyFile(allUp(checks));
             }
-            out.add(new Health.Check(e.getKey(), kind, up, error));
+            return health;
         });
+    }
+
+    private Health snapshot(List<Health.Check> checks) {
+        return new Health(state, checks, startup.snapshot(), tracker.inflight(), tracker.longLived());
     }
 
     List<Health.Task> tasks() {
@@ -435,28 +597,33 @@ public final class Lifecycle {
     }
 
     Duration preStopDelay() {
-        return preStopDelay;
+        return config.preStopDelay();
     }
 
     Duration drainTimeout() {
-        return drainTimeout;
+        return config.drainTimeout();
     }
 
     Duration longLivedDrainTimeout() {
-        return longLivedDrainTimeout;
+        return config.longLivedDrainTimeout();
     }
 
     Duration stopTimeout() {
-        return stopTimeout;
+        return config.stopTimeout();
     }
 
     Duration terminationGracePeriod() {
-        return terminationGracePeriod;
+        return config.terminationGracePeriod();
+    }
+
+    /** The JVM shutdown hook, if {@code shutdownHook(true)}; for tests. */
+    Thread shutdownHook() {
+        return shutdownHook;
     }
 
     /** Ends a running pre-stop delay early: lets tests observe the delay without waiting it out. */
     void endPreStopDelay() {
-        preStopInterrupt.countDown();
+        preStopDelayEnded.complete(null);
     }
 
     @Override

@@ -15,7 +15,12 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * Micrometer meters for a {@link Lifecycle}, read from its live state (nothing is recorded on the request path):
  * <ul>
  * <li>{@code lifecycle.requests.inflight} and {@code lifecycle.requests.long.lived}: gauges;</li>
- * <li>{@code lifecycle.requests.refused}: counter of requests answered 503 because admission was not open;</li>
+ * <li>{@code lifecycle.requests.refused}: counter of requests refused because admission was not open;</li>
+ * <li>{@code lifecycle.requests.served.draining}: counter of requests admitted after the drain began
+ *     ({@link DrainPolicy#SERVE_AND_CLOSE});</li>
+ * <li>{@code lifecycle.connections.closed}: counters, tagged {@code reason}: {@code idle} for idle keep-alive
+ *     connections the adapter closed when the drain began, {@code after_response} for connections closed after a
+ *     response while draining;</li>
  * <li>{@code lifecycle.state}: a gauge per state, tagged {@code state}, 1 for the current one and 0 for the others;</li>
  * <li>{@code lifecycle.drain.duration}: a timer with one event once the drain has finished;</li>
  * <li>{@code lifecycle.startup.task.duration}: a timer per startup task, tagged {@code task}, with one event
@@ -44,7 +49,20 @@ public final class LifecycleMetrics implements MeterBinder {
              .description("Long-lived requests (streams) in flight")
              .register(registry);
         FunctionCounter.builder("lifecycle.requests.refused", tracker, InflightTracker::refused)
-                       .description("Requests refused with 503 because the service was not ready or was draining")
+                       .description("Requests refused because the service was not ready or had drained")
+                       .register(registry);
+        FunctionCounter.builder("lifecycle.requests.served.draining", tracker, InflightTracker::servedWhileDraining)
+                       .description("Requests admitted and served after the drain began")
+                       .register(registry);
+        ConnectionStats connections = lifecycle.connections();
+        FunctionCounter.builder("lifecycle.connections.closed", connections, ConnectionStats::closedIdleCount)
+                       .description("Connections the server closed because of the drain")
+                       .tag("reason", "idle")
+                       .register(registry);
+        FunctionCounter.builder("lifecycle.connections.closed", connections,
+                                ConnectionStats::closedAfterResponseCount)
+                       .description("Connections the server closed because of the drain")
+                       .tag("reason", "after_response")
                        .register(registry);
         for (State state : State.values()) {
             Gauge.builder("lifecycle.state", lifecycle, l -> l.state() == state ? 1 : 0)

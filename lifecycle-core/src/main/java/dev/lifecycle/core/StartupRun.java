@@ -39,6 +39,8 @@ final class StartupRun {
         volatile String error;
         volatile Thread thread;
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** Completes when the task's thread is about to end, whatever the task did. */
+        final CompletableFuture<Void> ended = new CompletableFuture<>();
 
         Progress(StartupTask task) {
             this.task = task;
@@ -154,28 +156,22 @@ final class StartupRun {
     }
 
     /**
-     * Waits, at most {@code timeout} in all, for the threads of tasks still running (interrupted by {@link #cancel})
-     * to end, so that stop actions do not close what a task is still using. The calling thread is never waited for.
-     *
-     * @return the names of the tasks still running when the wait ended
+     * Completes when every task thread still running (interrupted by {@link #cancel}) has ended, so that stop actions
+     * do not close what a task is still using. The calling thread is never waited for: a task may call shutdown().
      */
-    List<String> awaitTasksEnded(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    CompletableFuture<Void> tasksEnded() {
+        return CompletableFuture.allOf(progress.values().stream()
+                                               .filter(p -> p.thread != null && p.thread != Thread.currentThread())
+                                               .map(p -> p.ended)
+                                               .toArray(CompletableFuture[]::new));
+    }
+
+    /** The names of the tasks whose threads still run, the calling thread's excepted. */
+    List<String> stillRunning() {
         List<String> running = new ArrayList<>();
         for (Progress p : progress.values()) {
             Thread thread = p.thread;
-            if (thread == null || thread == Thread.currentThread()) {
-                continue;
-            }
-            try {
-                long left = deadline - System.nanoTime();
-                if (left > 0) {
-                    TimeUnit.NANOSECONDS.timedJoin(thread, left);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (thread.isAlive()) {
+            if (thread != null && thread != Thread.currentThread()) {
                 running.add(p.task.name());
             }
         }
@@ -232,6 +228,7 @@ final class StartupRun {
         } finally {
             p.thread = null;
             Thread.interrupted(); // the thread ends here; do not leak an interrupt meant for the body
+            p.ended.complete(null);
         }
     }
 

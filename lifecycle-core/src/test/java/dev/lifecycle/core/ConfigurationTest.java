@@ -3,8 +3,11 @@ package dev.lifecycle.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -40,8 +43,7 @@ class ConfigurationTest {
                                     "LIFECYCLE_LONG_LIVED_DRAIN_TIMEOUT", "1500ms",
                                     "LIFECYCLE_STOP_TIMEOUT", " 2 S ",
                                     "LIFECYCLE_TERMINATION_GRACE_PERIOD", "1m",
-                                    "LIFECYCLE_READY_FILE", "/tmp/from-env",
-                                    "LIFECYCLE_UNRELATED", "ignored"))
+                                    "LIFECYCLE_READY_FILE", "/tmp/from-env"))
                 .build();
 
         assertThat(lifecycle.preStopDelay()).isEqualTo(Duration.ofSeconds(5));
@@ -204,6 +206,59 @@ class ConfigurationTest {
         return Lifecycle.builder().environment(Map.of()).retryAfter(retryAfter).build().retryAfterSeconds();
     }
 
+    // Regression (issue 11, defect 9): LIFECYCLE_PRE_STOP_DELAY=5s was silently ignored, leaving the delay at 0.
+    @Test
+    void anUnknownLifecycleVariableFailsTheBuildNamingTheClosestSetting() {
+        LifecycleBuilder builder = Lifecycle.builder().environment(Map.of("LIFECYCLE_PRE_STOP_DELAY", "5s"));
+
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("LIFECYCLE_PRE_STOP_DELAY: unknown setting (did you mean LIFECYCLE_PRESTOP_DELAY?)");
+    }
+
+    @Test
+    void everyUnknownLifecycleVariableIsNamedInOneMessage() {
+        LifecycleBuilder builder = Lifecycle.builder().environment(Map.of("LIFECYCLE_READYFILE", "/tmp/ready",
+                                                                          "LIFECYCLE_DRAIN_TIMEOUT", "5s",
+                                                                          "LIFECYCLE_STOP_TIMOUT", "2s"));
+
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("LIFECYCLE_READYFILE: unknown setting (did you mean LIFECYCLE_READY_FILE?); "
+                            + "LIFECYCLE_STOP_TIMOUT: unknown setting (did you mean LIFECYCLE_STOP_TIMEOUT?)");
+    }
+
+    @Test
+    void everyVariableTheBuilderReadsIsAKnownSetting() throws Exception {
+        List<String> read = new ArrayList<>();
+        for (Field field : LifecycleBuilder.class.getDeclaredFields()) {
+            if (field.getName().startsWith("ENV_")) {
+                read.add((String) field.get(null));
+            }
+        }
+
+        assertThat(LifecycleBuilder.SETTINGS).containsExactlyInAnyOrderElementsOf(read);
+    }
+
+    // Kubernetes injects these into every pod of the namespace for a Service named lifecycle-example (or lifecycle):
+    // failing on them would crash every new pod of a rollout.
+    @Test
+    void kubernetesServiceLinkVariablesAreNotMistakenForSettings() {
+        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of(
+                "LIFECYCLE_EXAMPLE_SERVICE_HOST", "10.96.0.12",
+                "LIFECYCLE_EXAMPLE_SERVICE_PORT", "80",
+                "LIFECYCLE_EXAMPLE_SERVICE_PORT_HTTP", "80",
+                "LIFECYCLE_EXAMPLE_PORT", "tcp://10.96.0.12:80",
+                "LIFECYCLE_EXAMPLE_PORT_80_TCP", "tcp://10.96.0.12:80",
+                "LIFECYCLE_EXAMPLE_PORT_80_TCP_PROTO", "tcp",
+                "LIFECYCLE_EXAMPLE_PORT_80_TCP_PORT", "80",
+                "LIFECYCLE_EXAMPLE_PORT_80_TCP_ADDR", "10.96.0.12",
+                "LIFECYCLE_SERVICE_HOST", "10.96.0.13",
+                "LIFECYCLE_PORT", "tcp://10.96.0.13:80")).build();
+
+        assertThat(lifecycle.drainTimeout()).isEqualTo(Duration.ofSeconds(20));
+    }
+
     @Test
     void startWarnsWhenTheShutdownBudgetExceedsTheTerminationGracePeriod() {
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of())
@@ -215,9 +270,58 @@ class ConfigurationTest {
             lifecycle.start();
 
             assertThat(log.text()).contains("WARN", "Shutdown may take up to 35.0 s (pre-stop delay 10.0 s + drain "
-                                                    + "20.0 s + 1 stop action(s) x 5.0 s), more than the "
-                                                    + "termination grace period of 30.0 s: raise the pod's "
-                                                    + "terminationGracePeriodSeconds to at least 35");
+                                                    + "20.0 s + 1 stop action(s) x 5.0 s), which leaves less than "
+                                                    + "10% of the termination grace period of 30.0 s: raise the "
+                                                    + "pod's terminationGracePeriodSeconds to at least 39");
+        }
+    }
+
+    // Regression (issue 11, defect 9): a budget equal to the grace period (no margin at all) did not warn.
+    @Test
+    void startWarnsWhenTheShutdownBudgetLeavesLessThanATenPercentMargin() {
+        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of())
+                                       .preStopDelay(Duration.ofSeconds(3)) // 3 + 20 + 5 = 28 s > 27 s
+                                       .build();
+        try (LogCapture log = new LogCapture()) {
+            lifecycle.start();
+
+            assertThat(log.text()).contains("WARN", "Shutdown may take up to 28.0 s (pre-stop delay 3.0 s + drain "
+                                                    + "20.0 s + 1 stop action(s) x 5.0 s), which leaves less than "
+                                                    + "10% of the termination grace period of 30.0 s: raise the "
+                                                    + "pod's terminationGracePeriodSeconds to at least 32");
+        }
+    }
+
+    // Regression (issue 11, defect 9): stop actions registered after start() (the HTTP server's, the pool's) were
+    // never counted: the defaults with two of them fill the 30 s grace period exactly, and nothing warned.
+    @Test
+    void shutdownWarnsAgainCountingStopActionsRegisteredAfterStart() {
+        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
+        try (LogCapture log = new LogCapture()) {
+            lifecycle.start();
+            assertThat(log.text()).doesNotContain("WARN");
+            lifecycle.addStopAction("http server", () -> { });
+            lifecycle.addStopAction("database pool", () -> { });
+
+            lifecycle.shutdown();
+
+            assertThat(log.text()).containsSubsequence(
+                    "Ready in", "WARN", "Shutdown may take up to 30.0 s (pre-stop delay 0 ms + drain 20.0 s + 2 "
+                                        + "stop action(s) x 5.0 s), which leaves less than 10% of the termination "
+                                        + "grace period of 30.0 s: raise the pod's terminationGracePeriodSeconds to "
+                                        + "at least 34", "Draining");
+        }
+    }
+
+    @Test
+    void shutdownDoesNotRepeatTheWarningOfStart() {
+        Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).drainTimeout(Duration.ofSeconds(23)).build();
+        try (LogCapture log = new LogCapture()) {
+            lifecycle.start(); // 0 + 23 + 1 x 5 = 28 s > 27 s: warns
+            lifecycle.addStopAction("http server", () -> { });
+            lifecycle.shutdown(); // the same budget: warned already
+
+            assertThat(log.text().split("Shutdown may take up to", -1)).hasSize(2);
         }
     }
 
@@ -226,8 +330,10 @@ class ConfigurationTest {
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
         try (LogCapture log = new LogCapture()) {
             lifecycle.start();
+            lifecycle.addStopAction("http server", () -> { });
+            lifecycle.shutdown();
 
-            assertThat(log.text()).doesNotContain("WARN").contains("Ready in");
+            assertThat(log.text()).doesNotContain("WARN").contains("Ready in", "Stopped in");
         }
     }
 }

@@ -83,6 +83,8 @@ class HealthTest {
         AtomicBoolean databaseUp = new AtomicBoolean(true);
         AtomicBoolean cacheUp = new AtomicBoolean(true);
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of())
+                                       .healthCheckTimeout(Duration.ofMinutes(5))
+                                       .healthCheckMaxAge(Duration.ZERO) // each probe sees the change at once
                                        .livenessCheck("database", databaseUp::get)
                                        .readinessCheck("cache", cacheUp::get)
                                        .build();
@@ -103,6 +105,7 @@ class HealthTest {
         AtomicInteger livenessRuns = new AtomicInteger();
         AtomicInteger readinessRuns = new AtomicInteger();
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of())
+                                       .healthCheckTimeout(Duration.ofMinutes(5))
                                        .livenessCheck("live", () -> livenessRuns.incrementAndGet() > 0)
                                        .readinessCheck("ready", () -> readinessRuns.incrementAndGet() > 0)
                                        .build();
@@ -119,6 +122,7 @@ class HealthTest {
     @Test
     void aThrowingCheckIsDownWithItsErrorShownOnlyWithDetails() {
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of())
+                                       .healthCheckTimeout(Duration.ofMinutes(5))
                                        .livenessCheck("database", () -> {
                                            throw new IllegalStateException("pool exhausted at 10.0.0.7");
                                        })
@@ -169,6 +173,7 @@ class HealthTest {
     @Test
     void snapshotReportsRequestsInFlightAndTaskStatuses() {
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of())
+                                       .healthCheckTimeout(Duration.ofMinutes(5))
                                        .startupTask(StartupTask.of("migrations", () -> { }))
                                        .build();
         assertThat(lifecycle.health().tasks()).extracting(Task::status).containsExactly(TaskStatus.PENDING);

@@ -3,6 +3,7 @@ package dev.lifecycle.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.lifecycle.core.internal.ReadyFile;
 import dev.lifecycle.testing.BackgroundThreads;
 
 class ReadyFileTest {
@@ -88,6 +90,63 @@ class ReadyFileTest {
 
         assertThat(existedDuringStartup).isFalse();
         assertThat(readyFile).doesNotExist();
+    }
+
+    // Regression (issue 11, defect 1): a stale file survived until start(), after the server and the pool came up.
+    @Test
+    void aStaleFileIsRemovedAtBuild() throws Exception {
+        Path readyFile = Files.writeString(directory.resolve("ready"), "ready 1 42 2026-01-01T00:00:00Z\n");
+
+        builder().readyFile(readyFile).build();
+
+        assertThat(readyFile).doesNotExist();
+    }
+
+    // Regression (issue 11, defect 1): the file said only "ready <time>", so no probe could tell a file left by a
+    // killed process from the running one's.
+    @Test
+    void namesTheWritingProcessAndItsStartTimeSoTheProbeRejectsAnEarlierProcesssFile() throws Exception {
+        Path stat = Path.of("/proc/self/stat");
+        assumeTrue(Files.isReadable(stat), "Linux /proc");
+        Path readyFile = directory.resolve("ready");
+        Lifecycle lifecycle = builder().readyFile(readyFile).build();
+
+        lifecycle.start();
+
+        String selfStat = Files.readString(stat);
+        String startTicks = selfStat.substring(selfStat.lastIndexOf(") ") + 2).split(" ")[19];
+        long pid = ProcessHandle.current().pid();
+        assertThat(Files.readString(readyFile)).matches("ready " + pid + " " + startTicks + " \\S+Z\n");
+        assertThat(probe(readyFile)).isZero();
+        // What a restarted container finds: its own PID (1, say), written by a process that started earlier.
+        Files.writeString(readyFile, "ready " + pid + " " + (Long.parseLong(startTicks) - 1) + " 2026-01-01T00:00Z\n");
+        assertThat(probe(readyFile)).isNotZero();
+        Files.writeString(readyFile, "garbage\n");
+        assertThat(probe(readyFile)).isNotZero();
+
+        lifecycle.shutdown();
+
+        assertThat(probe(readyFile)).isNotZero();
+    }
+
+    @Test
+    void theProbeCommandQuotesAPathWithSpacesAndQuotes() throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "Linux /proc");
+        Path readyFile = Files.createDirectory(directory.resolve("it's a \"dir\" $HOME")).resolve("ready");
+        Lifecycle lifecycle = builder().readyFile(readyFile).build();
+
+        lifecycle.start();
+
+        assertThat(probe(readyFile)).isZero();
+        lifecycle.shutdown();
+        assertThat(probe(readyFile)).isNotZero();
+    }
+
+    private static int probe(Path readyFile) throws Exception {
+        Process probe = new ProcessBuilder(ReadyFile.probeCommand(readyFile.toAbsolutePath()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(probe.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        return probe.exitValue();
     }
 
     @Test

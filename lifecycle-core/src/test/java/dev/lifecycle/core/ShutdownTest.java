@@ -51,8 +51,8 @@ class ShutdownTest {
         try (LogCapture log = new LogCapture()) {
             lifecycle.shutdown();
 
-            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Admission closed: draining 0 "
-                                                       + "request(s) in flight (timeout 20.0 s)", "Drained in",
+            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Drain began (serve-and-close): "
+                                                       + "0 request(s) in flight (timeout 20.0 s)", "Drained in",
                                                        "Stop action 'last registered' done",
                                                        "Stop action 'first registered' done", "Stopped in");
         }
@@ -64,7 +64,7 @@ class ShutdownTest {
 
     @Test
     void drainWaitsForAnInFlightRequestAndEndsWhenItExits() {
-        Lifecycle lifecycle = builder().build();
+        Lifecycle lifecycle = builder().drainPolicy(DrainPolicy.REJECT_503).build();
         lifecycle.start();
         InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
         CompletableFuture<Void> shutdown = background.start("shutdown", lifecycle::shutdown);
@@ -79,21 +79,27 @@ class ShutdownTest {
     }
 
     @Test
-    void drainTimeoutIsLoggedWithTheRequestsStillInFlightAndTheSequenceGoesOn() {
-        Lifecycle lifecycle = builder().drainTimeout(Duration.ofMillis(100)).build();
+    void drainTimeoutIsLoggedWithTheRequestsStillInFlightAndTheSequenceGoesOn() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).drainTimeout(Duration.ofSeconds(20)).build();
         lifecycle.start();
         lifecycle.tracker().tryEnter("GET", "/orders/42?token=secret");
+        ticker.advance(Duration.ofSeconds(1));
         lifecycle.tracker().tryEnter("POST", "/payments");
         AtomicBoolean stopped = new AtomicBoolean();
         lifecycle.addStopAction("server", () -> stopped.set(true));
 
         try (LogCapture log = new LogCapture()) {
-            lifecycle.shutdown();
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
+            ticker.awaitWaiters(1); // the drain
+            ticker.advance(Duration.ofSeconds(19));
+            assertThat(shutdown).isNotDone();
+            ticker.advance(Duration.ofSeconds(1));
+            assertThat(shutdown).succeedsWithin(WAIT);
 
-            assertThat(log.text()).contains("WARN", "Drain timed out after", "with 2 request(s) and 0 long-lived "
-                                                                             + "request(s) still in flight; oldest: "
-                                                                             + "GET /orders/42 (age ",
-                                            "POST /payments (age ")
+            assertThat(log.text()).contains("WARN", "Drain timed out after 20.0 s with 2 request(s) and 0 long-lived "
+                                                    + "request(s) still in flight; oldest: GET /orders/42 (age 21.0 s)"
+                                                    + ", POST /payments (age 20.0 s)")
                                   .doesNotContain("secret");
         }
         assertThat(stopped).isTrue();
@@ -116,7 +122,7 @@ class ShutdownTest {
 
     @Test
     void preStopDelayKeepsAdmittingThenAdmissionCloses() {
-        Lifecycle lifecycle = builder().preStopDelay(Duration.ofMinutes(1)).build();
+        Lifecycle lifecycle = builder().preStopDelay(Duration.ofMinutes(1)).drainPolicy(DrainPolicy.REJECT_503).build();
         lifecycle.start();
         background.start("shutdown", lifecycle::shutdown);
 
@@ -137,21 +143,29 @@ class ShutdownTest {
     }
 
     @Test
-    void preStopDelayIsWaitedOut() {
-        Duration delay = Duration.ofMillis(200);
-        Lifecycle lifecycle = builder().preStopDelay(delay).build();
+    void preStopDelayIsWaitedOut() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).preStopDelay(Duration.ofSeconds(5)).build();
         lifecycle.start();
 
-        long start = System.nanoTime();
-        lifecycle.shutdown();
+        CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
+        ticker.awaitWaiters(1);
+        ticker.advance(Duration.ofMillis(4999));
+        ticker.awaitWaiters(1); // still waiting
+        assertThat(lifecycle.tracker().isDraining()).isFalse();
+        ticker.advance(Duration.ofMillis(1));
 
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(delay);
+        assertThat(shutdown).succeedsWithin(WAIT);
+        assertThat(lifecycle.tracker().isDraining()).isTrue();
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }
 
     @Test
-    void longLivedRequestsAreToldToEndWhenAdmissionClosesAndHaveTheirOwnBound() {
-        Lifecycle lifecycle = builder().drainTimeout(Duration.ofMinutes(1))
-                                       .longLivedDrainTimeout(Duration.ofMillis(100))
+    void longLivedRequestsAreToldToEndWhenAdmissionClosesAndHaveTheirOwnBound() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker)
+                                       .drainTimeout(Duration.ofMinutes(1))
+                                       .longLivedDrainTimeout(Duration.ofSeconds(2))
                                        .build();
         lifecycle.start();
         InflightRequest stream = lifecycle.tracker().tryEnter("GET", "/events");
@@ -164,10 +178,13 @@ class ShutdownTest {
 
         try (LogCapture log = new LogCapture()) {
             CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
-            // The main drain timeout is a minute: finishing within WAIT shows the long-lived bound applied.
+            ticker.awaitWaiters(1); // the long-lived drain: the main one is over at once
+            ticker.advance(Duration.ofSeconds(2)); // the main drain timeout is a minute: the long-lived bound applies
             assertThat(shutdown).succeedsWithin(WAIT);
 
-            assertThat(log.text()).contains("Admission closed: draining 0 request(s) in flight and 1 long-lived",
+            assertThat(log.text()).contains("Drain began (serve-and-close): 0 request(s) in flight and 1 "
+                                            + "long-lived",
+                                            "Drain timed out after 2.0 s",
                                             "with 0 request(s) and 1 long-lived request(s) still in flight; oldest: "
                                             + "GET /events [long-lived] (age ");
         }
@@ -191,15 +208,170 @@ class ShutdownTest {
         assertThat(lifecycle.tracker().longLived()).isZero();
     }
 
+    // Regression (issue 11, defect 7): one interrupt of the thread running shutdown() ended the pre-stop delay, made
+    // the drain return at once and started every stop action without waiting for the one before. Each phase is
+    // interrupted here; FakeTicker.awaitWaitsBegun tells when the thread has moved to its next wait, so each check
+    // sees where the interrupt took it.
+    @Test
+    void interruptsOfTheShutdownThreadNeitherEndAWaitEarlyNorReorderTheSequence() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker)
+                                       .preStopDelay(Duration.ofSeconds(5))
+                                       .drainTimeout(Duration.ofSeconds(20))
+                                       .stopTimeout(Duration.ofSeconds(5))
+                                       .build();
+        lifecycle.start();
+        InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
+        List<String> events = new CopyOnWriteArrayList<>();
+        CountDownLatch serverStopping = new CountDownLatch(1);
+        CountDownLatch releaseServer = new CountDownLatch(1);
+        lifecycle.addStopAction("database pool", () -> events.add("pool stopped"));
+        lifecycle.addStopAction("http server", () -> {
+            serverStopping.countDown();
+            releaseServer.await(10, TimeUnit.SECONDS);
+            events.add("server stopped");
+        });
+        CompletableFuture<Boolean> flagAfterShutdown = new CompletableFuture<>();
+
+        try (LogCapture log = new LogCapture()) {
+            Thread shutdown = background.startThread("shutdown", () -> {
+                lifecycle.shutdown();
+                flagAfterShutdown.complete(Thread.currentThread().isInterrupted());
+            });
+            // 1. the pre-stop delay
+            ticker.awaitWaiters(1);
+            int waits = ticker.waitsBegun();
+            shutdown.interrupt();
+            ticker.awaitWaitsBegun(waits + 1);
+            assertThat(lifecycle.tracker().isDraining()).as("the drain has not begun: the delay goes on").isFalse();
+            ticker.advance(Duration.ofSeconds(5));
+
+            // 2. the drain
+            await().atMost(WAIT).until(() -> lifecycle.tracker().isDraining());
+            ticker.awaitWaiters(1);
+            waits = ticker.waitsBegun();
+            shutdown.interrupt();
+            ticker.awaitWaitsBegun(waits + 1);
+            assertThat(lifecycle.drainDuration()).as("the drain goes on").isEmpty();
+            request.exit();
+
+            // 3. a stop action
+            assertThat(serverStopping.await(10, TimeUnit.SECONDS)).isTrue();
+            ticker.awaitWaiters(1);
+            waits = ticker.waitsBegun();
+            shutdown.interrupt();
+            ticker.awaitWaitsBegun(waits + 1);
+            assertThat(events).as("the pool waits for the server").isEmpty();
+            releaseServer.countDown();
+
+            assertThat(flagAfterShutdown).succeedsWithin(WAIT).as("interrupt flag restored at the end").isEqualTo(true);
+            assertThat(events).containsExactly("server stopped", "pool stopped");
+            assertThat(lifecycle.drainDuration()).contains(Duration.ZERO);
+            assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+            assertThat(log.text()).containsSubsequence("Draining: readiness down", "Drain began", "Drained in",
+                                                       "Stop action 'http server' done",
+                                                       "Stop action 'database pool' done", "Stopped in")
+                                  .doesNotContain("Interrupted while waiting", "Drain timed out");
+        } finally {
+            releaseServer.countDown();
+        }
+    }
+
+    // Regression (issue 11, defect 7), the drain alone: an interrupt made it return at once, requests in flight.
+    @Test
+    void anInterruptDuringTheDrainDoesNotEndIt() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).drainTimeout(Duration.ofSeconds(20)).build();
+        lifecycle.start();
+        InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
+        AtomicBoolean stopped = new AtomicBoolean();
+        lifecycle.addStopAction("http server", () -> stopped.set(true));
+        Thread shutdown = background.startThread("shutdown", lifecycle::shutdown);
+
+        ticker.awaitWaiters(1);
+        int waits = ticker.waitsBegun();
+        shutdown.interrupt();
+        ticker.awaitWaitsBegun(waits + 1); // the drain again or, wrongly, the stop action
+        assertThat(lifecycle.drainDuration()).as("the drain goes on").isEmpty();
+        ticker.advance(Duration.ofSeconds(19));
+        assertThat(stopped).isFalse();
+        request.exit();
+
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.STOPPED);
+        assertThat(lifecycle.drainDuration()).contains(Duration.ofSeconds(19));
+        assertThat(stopped).isTrue();
+    }
+
+    // Regression (issue 11, defect 7), a stop action alone: an interrupt started the next one while it still ran.
+    @Test
+    void anInterruptDuringAStopActionDoesNotStartTheNextOne() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).stopTimeout(Duration.ofSeconds(5)).build();
+        lifecycle.start();
+        List<String> events = new CopyOnWriteArrayList<>();
+        CountDownLatch serverStopping = new CountDownLatch(1);
+        CountDownLatch releaseServer = new CountDownLatch(1);
+        lifecycle.addStopAction("database pool", () -> events.add("pool stopped"));
+        lifecycle.addStopAction("http server", () -> {
+            serverStopping.countDown();
+            releaseServer.await(10, TimeUnit.SECONDS);
+            events.add("server stopped");
+        });
+        Thread shutdown = background.startThread("shutdown", lifecycle::shutdown);
+        try {
+            assertThat(serverStopping.await(10, TimeUnit.SECONDS)).isTrue();
+            ticker.awaitWaiters(1);
+            int waits = ticker.waitsBegun();
+            shutdown.interrupt();
+            ticker.awaitWaitsBegun(waits + 1); // the server's action again or, wrongly, the pool's
+            assertThat(events).isEmpty();
+        } finally {
+            releaseServer.countDown();
+        }
+
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.STOPPED);
+        assertThat(events).containsExactly("server stopped", "pool stopped");
+    }
+
+    // Regression (issue 11, defect 7): shutdown() called from a catch block of InterruptedException, the flag still
+    // set, skipped the pre-stop delay and the drain.
+    @Test
+    void shutdownCalledWithTheInterruptFlagSetStillServesThePreStopDelayAndDrains() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).preStopDelay(Duration.ofSeconds(5)).build();
+        lifecycle.start();
+        InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
+        CompletableFuture<Boolean> flagAfterShutdown = new CompletableFuture<>();
+        background.start("background", () -> {
+            Thread.currentThread().interrupt();
+            lifecycle.shutdown();
+            flagAfterShutdown.complete(Thread.interrupted());
+        });
+
+        ticker.awaitWaitsBegun(2); // the delay, then (interrupted) the delay again or, wrongly, the drain
+        assertThat(lifecycle.tracker().isDraining()).as("the drain has not begun: the delay goes on").isFalse();
+        ticker.advance(Duration.ofSeconds(5));
+        await().atMost(WAIT).until(() -> lifecycle.tracker().isDraining());
+        ticker.awaitWaiters(1);
+        assertThat(flagAfterShutdown).as("the drain waits for the request").isNotDone();
+        request.exit();
+
+        assertThat(flagAfterShutdown).succeedsWithin(WAIT).isEqualTo(true);
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    }
+
     @Test
     void stopActionsThatThrowOrHangAreLoggedBoundedAndTheNextOneStillRuns() throws Exception {
-        Lifecycle lifecycle = builder().stopTimeout(Duration.ofMillis(200)).build();
+        FakeTicker ticker = new FakeTicker();
+        Lifecycle lifecycle = builder().ticker(ticker).stopTimeout(Duration.ofSeconds(5)).build();
         lifecycle.start();
         List<String> ran = new CopyOnWriteArrayList<>();
+        CountDownLatch hangingRuns = new CountDownLatch(1);
         CountDownLatch hangingInterrupted = new CountDownLatch(1);
         lifecycle.addStopAction("database pool", () -> ran.add("database pool"));
         lifecycle.addStopAction("hanging client", () -> {
             ran.add("hanging client");
+            hangingRuns.countDown();
             try {
                 new CountDownLatch(1).await(1, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
@@ -212,11 +384,15 @@ class ShutdownTest {
         });
 
         try (LogCapture log = new LogCapture()) {
-            lifecycle.shutdown();
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(lifecycle::shutdown);
+            assertThat(hangingRuns.await(10, TimeUnit.SECONDS)).isTrue();
+            ticker.awaitWaiters(1);
+            ticker.advance(Duration.ofSeconds(5));
+            assertThat(shutdown).succeedsWithin(WAIT);
 
             assertThat(log.text()).contains("Stop action 'broken cache' failed; going on",
                                             "cache already closed",
-                                            "Stop action 'hanging client' did not finish within 200 ms; "
+                                            "Stop action 'hanging client' did not finish within 5.0 s; "
                                             + "interrupting it and going on",
                                             "Stop action 'database pool' done");
         }
@@ -390,5 +566,18 @@ class ShutdownTest {
                 .isInstanceOf(NullPointerException.class).hasMessage("name cannot be null");
         assertThatThrownBy(() -> lifecycle.addStopAction("server", null))
                 .isInstanceOf(NullPointerException.class).hasMessage("action cannot be null");
+    }
+
+    @Test
+    void aShutdownNotRunByTheHookRemovesTheHookSoNothingHoldsTheLifecycle() {
+        Lifecycle lifecycle = builder().shutdownHook(true).build();
+        Thread hook = lifecycle.shutdownHook();
+        lifecycle.start();
+
+        lifecycle.shutdown();
+
+        // false: the hook was no longer registered (an undeployed WAR's class loader can be collected)
+        assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isFalse();
+        assertThat(builder().build().shutdownHook()).isNull();
     }
 }

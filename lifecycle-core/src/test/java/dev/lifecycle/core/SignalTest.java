@@ -10,10 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.lifecycle.core.internal.ReadyFile;
 import dev.lifecycle.testing.ServiceProcess;
 
 /** Real child JVMs running {@link SignalledService}: what Kubernetes does to process 1 of a container. */
@@ -42,8 +44,8 @@ class SignalTest {
             assertThat(readyFile).doesNotExist();
             assertThat(process.output()).containsSubsequence("Ready in", SignalledService.READY_MARKER,
                                                           "Draining: readiness down",
-                                                          "Admission closed: draining 0 request(s) in flight and 1 "
-                                                          + "long-lived",
+                                                          "Drain began (serve-and-close): 0 request(s) in flight "
+                                                          + "and 1 long-lived",
                                                           "Drained in",
                                                           "stop action 'http server' ran",
                                                           "Stopped in");
@@ -70,7 +72,7 @@ class SignalTest {
         Path output = directory.resolve("output.log");
         // A pre-stop delay holds the sequence open long enough for the second signal to land inside it.
         try (ServiceProcess process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString(),
-                                                            "LIFECYCLE_PRESTOP_DELAY", "3s"), "ok")) {
+                                                "LIFECYCLE_PRESTOP_DELAY", "3s"), "ok")) {
             awaitOutput(process, SignalledService.READY_MARKER);
             process.signal("TERM");
             awaitOutput(process, "Draining: readiness down");
@@ -102,37 +104,61 @@ class SignalTest {
         }
     }
 
-    // Proves: SIGKILL in READY leaves the ready-file behind, and the restart removes it before becoming ready.
+    // Regression (issue 11, defect 1): a ready-file left by a SIGKILLed process (an emptyDir survives a container
+    // restart) made the exec probe report the restarted container ready, its port still closed, until start().
+    // Proves: the documented probe command rejects the stale file from the restarted process's first instant, the
+    // file is gone by the time startup tasks run (removed at build()), and the probe accepts the new file once ready.
     @Test
-    void aReadyFileLeftBySigkillIsRemovedByTheRestartBeforeItIsReady() throws Exception {
+    void aReadyFileLeftBySigkillIsNeverAcceptedByTheProbeUntilTheRestartIsReady() throws Exception {
         Path readyFile = directory.resolve("ready");
         Map<String, String> environment = Map.of("LIFECYCLE_READY_FILE", readyFile.toString());
         String staleContent;
         try (ServiceProcess killed = launch(directory.resolve("killed.log"), environment, "ok")) {
             awaitOutput(killed, SignalledService.READY_MARKER);
+            assertThat(probe(readyFile)).as("the probe accepts the running writer's file").isZero();
             staleContent = Files.readString(readyFile);
 
             killed.signal("KILL"); // no shutdown hook runs
 
             assertThat(killed.awaitExit(WAIT)).isEqualTo(EXIT_AFTER_SIGKILL);
             assertThat(readyFile).as("left stale by the killed process").hasContent(staleContent);
+            assertThat(probe(readyFile)).as("the probe rejects a dead writer's file").isNotZero();
         }
 
         try (ServiceProcess restarted = launch(directory.resolve("restarted.log"), environment, "gated")) {
-            // The startup task holds the restarted process in STARTING until the test has looked at the file.
-            awaitOutput(restarted, SignalledService.GATE_MARKER);
-            assertThat(readyFile).as("removed before the process is ready").doesNotExist();
+            // From the first instant of the restarted process until its startup task (held by the test) runs, the
+            // probe, polled from outside, never accepts the file.
+            int probes = 0;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!restarted.output().contains(SignalledService.GATE_MARKER)) {
+                assertThat(probe(readyFile)).as("probe %d of the restarted process before it is ready", probes)
+                                            .isNotZero();
+                probes++;
+                assertThat(System.nanoTime() - deadline).as("the gated startup task runs within %s", WAIT)
+                                                        .isNegative();
+            }
+            assertThat(probes).isPositive();
+            assertThat(readyFile).as("removed at build(), before the startup tasks run").doesNotExist();
             assertThat(restarted.output()).doesNotContain("Ready in");
 
             release(restarted);
 
             awaitOutput(restarted, SignalledService.READY_MARKER);
-            assertThat(readyFile).exists();
             assertThat(Files.readString(readyFile)).isNotEqualTo(staleContent);
+            assertThat(probe(readyFile)).as("the probe accepts the restarted process's file").isZero();
             restarted.signal("TERM");
             assertThat(restarted.awaitExit(WAIT)).isEqualTo(EXIT_AFTER_SIGTERM);
             assertThat(readyFile).doesNotExist();
+            assertThat(probe(readyFile)).isNotZero();
         }
+    }
+
+    /** Runs the exec readiness probe command the README and the example's manifest document; its exit status. */
+    private static int probe(Path readyFile) throws Exception {
+        Process probe = new ProcessBuilder(ReadyFile.probeCommand(readyFile.toAbsolutePath()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(probe.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        return probe.exitValue();
     }
 
     // Proves: SIGTERM, then SIGINT and SIGTERM during the sequence, run one shutdown sequence with no exception; 143.

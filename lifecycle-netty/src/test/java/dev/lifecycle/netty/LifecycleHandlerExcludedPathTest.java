@@ -96,7 +96,7 @@ class LifecycleHandlerExcludedPathTest {
             counted.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             background.start("shutdown", lifecycle::shutdown);
-            await().until(tracker::isClosed);
+            await().until(tracker::isDraining);
 
             try (RawHttpConnection late = new RawHttpConnection(server.port)) {
                 RawHttpConnection.Response metrics = late.get("/metrics");

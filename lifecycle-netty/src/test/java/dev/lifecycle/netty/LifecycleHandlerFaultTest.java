@@ -63,7 +63,7 @@ class LifecycleHandlerFaultTest {
             assertThat(client.readChunk()).isEqualTo("first\n");
             stream = server.nextStream();
             startShutdown();
-            await().atMost(WAIT).until(tracker::isClosed);
+            await().atMost(WAIT).until(tracker::isDraining);
             assertThat(tracker.inflight()).isEqualTo(1);
         }
 

@@ -106,7 +106,7 @@ class LifecycleHandlerProbeTest {
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             background.start("shutdown", lifecycle::shutdown);
-            await().until(tracker::isClosed);
+            await().until(tracker::isDraining);
 
             RawHttpConnection.Response ready = probe("/health/ready");
             assertThat(ready.status()).isEqualTo(503);

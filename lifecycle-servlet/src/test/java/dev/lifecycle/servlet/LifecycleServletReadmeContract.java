@@ -178,7 +178,7 @@ abstract class LifecycleServletReadmeContract {
             assertThat(asyncStarted.await(WAIT.toSeconds(), SECONDS)).isTrue();
             await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 1);
             CompletableFuture<Void> shutdown = background.start("shutdown", lifecycle::shutdown);
-            await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
+            await().atMost(WAIT).until(lifecycle.tracker()::isDraining);
             assertThat(shutdown).as("the drain waits for the async request").isNotDone();
 
             release.countDown();
@@ -219,7 +219,7 @@ abstract class LifecycleServletReadmeContract {
             assertThat(head.closesConnection()).as("committed before the drain").isFalse();
             assertThat(asyncStarted.await(WAIT.toSeconds(), SECONDS)).isTrue();
             CompletableFuture<Void> shutdown = background.start("shutdown", lifecycle::shutdown);
-            await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
+            await().atMost(WAIT).until(lifecycle.tracker()::isDraining);
 
             release.countDown();
             StringBuilder body = new StringBuilder();

@@ -63,20 +63,55 @@ public final class BackgroundThreads implements AutoCloseable {
         requireNonNull(name, "name cannot be null");
         requireNonNull(action, "action cannot be null");
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                action.run();
-                done.complete(null);
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        }, "test-" + name);
+        Thread thread = new Thread(() -> run(action, done), "test-" + name);
         thread.setDaemon(true);
         synchronized (threads) {
             threads.add(thread);
         }
         thread.start();
         return done;
+    }
+
+    /**
+     * Like {@link #start(String, Runnable)}, for a test that interrupts the thread itself: returns the thread (already
+     * started), which {@link #close()} interrupts and waits for like the others.
+     */
+    public Thread startThread(String name, Runnable action) {
+        requireNonNull(name, "name cannot be null");
+        requireNonNull(action, "action cannot be null");
+        Thread thread = new Thread(action, "test-" + name);
+        thread.setDaemon(true);
+        synchronized (threads) {
+            threads.add(thread);
+        }
+        thread.start();
+        return thread;
+    }
+
+    /**
+     * Starts {@code action} on a new daemon thread named {@code test-<name>} that {@link #close()} neither interrupts
+     * nor waits for: for an action that, by design, ends only with its bound or the JVM (a shutdown waiting out an
+     * hour-long pre-stop delay, deaf to interrupts).
+     *
+     * @return a future completed when {@code action} returns, or exceptionally with what it threw
+     */
+    public CompletableFuture<Void> startDetached(String name, Runnable action) {
+        requireNonNull(name, "name cannot be null");
+        requireNonNull(action, "action cannot be null");
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(() -> run(action, done), "test-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        return done;
+    }
+
+    private static void run(Runnable action, CompletableFuture<Void> done) {
+        try {
+            action.run();
+            done.complete(null);
+        } catch (Throwable t) {
+            done.completeExceptionally(t);
+        }
     }
 
     /**
