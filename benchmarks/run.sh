@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of BENCHMARKS.md and writes the tables to benchmarks/results/ (about 12 minutes on 2 cores).
 #   benchmarks/run.sh              everything
-#   benchmarks/run.sh jmh|drain|startup|memory|e2e|exit    one part
+#   benchmarks/run.sh jmh|grpc|drain|startup|memory|e2e|exit    one part
 # Needs wrk and taskset (Debian: wrk, util-linux); installs wrk with apt-get when missing and run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,21 @@ for name in ["atomicLong", "longAdder", "undertowPackedCas", "lifecycleTracker",
 PY
   done > "$out/jmh.md"
   cat "$out/jmh.md"
+fi
+
+if want grpc; then
+  # lifecycle-grpc per call: the interceptor alone, and a loopback unary round trip, each beside a bare server
+  $java -jar "$jar" GrpcCallBenchmark -t 1 -prof gc -rf json -rff "$out/grpc.json" > "$out/grpc.txt"
+  python3 - "$out/grpc.json" <<'PY' | tee "$out/grpc.md"
+import json, sys
+rows = {r["benchmark"].split(".")[-1]: r for r in json.load(open(sys.argv[1]))}
+print("| benchmark | ns/op | error | B/op |\n|---|---|---|---|")
+for name in ["interceptBare", "interceptUnary", "interceptStream", "roundTripBare", "roundTripLifecycle"]:
+    r = rows[name]
+    m = r["primaryMetric"]
+    norm = [v for k, v in r["secondaryMetrics"].items() if k.endswith("gc.alloc.rate.norm")]
+    print(f"| {name} | {m['score']:.1f} | ±{m['scoreError']:.1f} | {norm[0]['score'] if norm else float('nan'):.0f} |")
+PY
 fi
 
 if want drain; then

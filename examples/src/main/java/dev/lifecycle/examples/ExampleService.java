@@ -1,10 +1,13 @@
 package dev.lifecycle.examples;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.servlet.HealthServlet;
 import dev.lifecycle.servlet.LifecycleFilter;
+import dev.lifecycle.servlet.undertow.UndertowLifecycle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.undertow.Undertow;
 import io.undertow.servlet.Servlets;
@@ -43,7 +46,8 @@ public final class ExampleService {
         Undertow server = Undertow.builder()
                                   .addHttpListener(config.port(), config.bindAddress())
                                   .setWorkerThreads(WORKER_THREADS)
-                                  .setHandler(deployment.start())
+                                  // closes idle keep-alive connections when the drain begins
+                                  .setHandler(UndertowLifecycle.handler(lifecycle, deployment.start()))
                                   .build();
         server.start();
         lifecycle.addStopAction("http server", () -> {
@@ -52,6 +56,17 @@ public final class ExampleService {
             deployment.undeploy();
         });
         return (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
+    }
+
+    /** The thread that writes event streams' last event, stopped with the server. */
+    private static ExecutorService eventWriter(Lifecycle lifecycle) {
+        ExecutorService writer = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "events-writer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        lifecycle.addStopAction("events writer", writer::shutdownNow);
+        return writer;
     }
 
     private static DeploymentManager deploy(ServiceConfig config, Lifecycle lifecycle, UsersApi users,
@@ -86,6 +101,11 @@ public final class ExampleService {
                 .addServlet(Servlets.servlet("work", WorkServlet.class,
                                              new ImmediateInstanceFactory<>(new WorkServlet()))
                                     .addMapping("/work")
+                                    .setAsyncSupported(true))
+                .addServlet(Servlets.servlet("events", EventsServlet.class,
+                                             new ImmediateInstanceFactory<>(
+                                                     new EventsServlet(config.instanceId(), eventWriter(lifecycle))))
+                                    .addMapping("/events")
                                     .setAsyncSupported(true))
                 .addServlet(Servlets.servlet("metrics", MetricsServlet.class,
                                              new ImmediateInstanceFactory<>(new MetricsServlet(registry)))

@@ -1,5 +1,6 @@
 /**
  * The example service: a users API whose Flyway migrations gate readiness, on embedded Undertow
- * ({@link dev.lifecycle.examples.ExampleService}) or on Netty ({@link dev.lifecycle.examples.NettyExampleService}).
+ * ({@link dev.lifecycle.examples.ExampleService}), on Netty ({@link dev.lifecycle.examples.NettyExampleService}) or
+ * over gRPC ({@link dev.lifecycle.examples.GrpcExampleService}).
  */
 package dev.lifecycle.examples;

@@ -3,9 +3,12 @@ package dev.lifecycle.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -121,6 +124,42 @@ class ExampleServiceLifecycleTest {
             assertThat(readyFile).doesNotExist();
             assertThat(service.process().output()).contains("Drained in", "Stop action 'http server' done",
                                                             "Stop action 'database pool' done");
+        }
+    }
+
+    // Proves (issue 11, defect 8): an event stream open at SIGTERM ends with a last event telling the client to
+    // reconnect, when the drain begins, instead of holding the drain and being cut at its timeout.
+    @Test
+    void eventStreamOpenAtSigtermEndsWithAReconnectEventInsteadOfBeingCut() throws Exception {
+        try (ExampleProcess service = ExampleProcess.start(
+                "events", environment("LIFECYCLE_DRAIN_TIMEOUT", "60s",
+                                      "LIFECYCLE_LONG_LIVED_DRAIN_TIMEOUT", "20s"));
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.awaitPort())) {
+            service.awaitReady();
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write("GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                                                   .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            StringBuilder received = new StringBuilder();
+            byte[] buffer = new byte[4096];
+            while (!received.toString().contains("event: hello")) {
+                int n = in.read(buffer);
+                assertThat(n).as("stream open").isPositive();
+                received.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+            assertThat(received.toString()).startsWith("HTTP/1.1 200").contains("text/event-stream");
+            await().atMost(Duration.ofSeconds(10)).until(
+                    () -> service.get("/metrics").body().contains("lifecycle_requests_long_lived 1.0"));
+
+            service.process().signal("TERM");
+            // Read to the end of the stream: the server closes the connection when it stops.
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                received.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+            assertThat(received.toString()).contains(EventsServlet.RECONNECT_EVENT)
+                                           .as("the chunked stream ended properly").endsWith("\r\n0\r\n\r\n");
+            assertThat(service.process().awaitExit(ExampleProcess.EXIT_TIMEOUT)).isEqualTo(143);
+            assertThat(service.process().output()).doesNotContain("timed out");
         }
     }
 

@@ -30,6 +30,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  *
  * <pre>{@code new LifecycleMetrics(lifecycle).bindTo(registry);}</pre>
  */
+@SuppressWarnings("exports") // Micrometer is optional: see module-info
 public final class LifecycleMetrics implements MeterBinder {
 
     private final Lifecycle lifecycle;

@@ -143,19 +143,26 @@ class HealthChecksTest {
                                                  return release.await(GENEROUS_SECONDS * 4, TimeUnit.SECONDS);
                                              }));
         lifecycle.start();
-        CompletableFuture<Health> readiness = CompletableFuture.supplyAsync(() -> lifecycle.health(Probe.READINESS));
-        assertThat(readinessRunning.await(GENEROUS_SECONDS, TimeUnit.SECONDS)).isTrue();
+        ExecutorService probes = Executors.newCachedThreadPool(); // a thread per probe: none waits for a free one
+        try {
+            CompletableFuture<Health> readiness = CompletableFuture.supplyAsync(
+                    () -> lifecycle.health(Probe.READINESS), probes);
+            assertThat(readinessRunning.await(GENEROUS_SECONDS, TimeUnit.SECONDS)).isTrue();
 
-        for (int i = 0; i < 8; i++) { // more probes than any adapter's probe threads
-            CompletableFuture.runAsync(() -> lifecycle.health(Probe.READINESS));
+            for (int i = 0; i < 8; i++) { // more probes than any adapter's probe threads
+                CompletableFuture.runAsync(() -> lifecycle.health(Probe.READINESS), probes);
+            }
+            Health liveness = CompletableFuture.supplyAsync(() -> lifecycle.health(Probe.LIVENESS), probes)
+                                               .get(GENEROUS_SECONDS, TimeUnit.SECONDS);
+
+            assertThat(liveness.isUp(Probe.LIVENESS)).isTrue();
+            assertThat(readiness).as("readiness still waits for its check").isNotDone();
+            release.countDown();
+            assertThat(readiness.get(GENEROUS_SECONDS, TimeUnit.SECONDS).isUp(Probe.READINESS)).isTrue();
+        } finally {
+            release.countDown();
+            probes.shutdown();
         }
-        Health liveness = CompletableFuture.supplyAsync(() -> lifecycle.health(Probe.LIVENESS))
-                                           .get(GENEROUS_SECONDS, TimeUnit.SECONDS);
-
-        assertThat(liveness.isUp(Probe.LIVENESS)).isTrue();
-        assertThat(readiness).as("readiness still waits for its check").isNotDone();
-        release.countDown();
-        assertThat(readiness.get(GENEROUS_SECONDS, TimeUnit.SECONDS).isUp(Probe.READINESS)).isTrue();
     }
 
     @Test

@@ -1,11 +1,11 @@
 package dev.lifecycle.netty;
 
-import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.LocalResponse;
 import dev.lifecycle.core.Probe;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -25,35 +26,33 @@ import io.netty.util.ReferenceCountUtil;
  * One connection's view of the lifecycle; see {@link NettyLifecycle} for what it does.
  *
  * <h2>Pipelining</h2>
- * HTTP/1.1 answers requests in the order they arrived, so the handler keeps the requests not yet answered in a FIFO,
- * {@link #pending}: an {@link InflightRequest} for a request handed to the application ({@link #UNTRACKED} for one to
- * an excluded path), or a {@link Local} for one it answers itself (a probe, a {@code 405}, a refusal, a request Netty
- * could not decode). An outgoing {@code LastHttpContent} ends the response of the head request, which exits when that
- * write completes. A local answer is written as soon as it is at the head and ready, so the head is always a request
- * of the application, a probe whose answer is being computed, or the FIFO is empty; a local answer never overtakes an
- * application's one.
+ * HTTP/1.1 answers requests in the order they arrived: the requests not answered yet wait in {@link #pending}, each
+ * an {@link InflightRequest} handed to the application or a {@link LocalAnswer} the handler writes itself. An
+ * outgoing {@code LastHttpContent} ends the response of the head request, which exits when that write completes; a
+ * local answer is written as soon as it is ready and at the head, so it never overtakes an application's one.
  *
  * <h2>Probes off the event loop</h2>
  * A probe runs health checks, which may block (a liveness check waiting for a pool connection), so its answer is
  * computed on the probe executor, then handed back to the event loop, which writes it once it reaches the head of
- * {@link #pending}. Until then the connection is <em>held</em>: the messages read meanwhile are queued in
- * {@link #held} rather than passed on, since a request handed to the application now could be answered before the
- * probe, and reading stops ({@code autoRead} off) once one is queued, so that the queue stays short. The probe's own
+ * {@link #pending}. Until then the connection is <em>held</em>: the messages read meanwhile go to {@link #held}
+ * rather than on, since a request handed to the application now could be answered before the probe. The probe's own
  * content is dropped at once instead, so that a connection carrying nothing more keeps reading and its close is seen
- * while the checks run. Once the probe's answer is written, the held messages are replayed in order through the usual
- * path (one of them may be a probe that holds the connection again, the rest then stays queued behind it), and
+ * while the checks run. Once the probe's answer is written, the held messages are replayed in order through the
+ * usual path (one of them may be a probe that holds the connection again, the rest then stays held behind it), and
  * reading resumes. An answer computed for a connection that has gone is released.
  *
  * <h2>Closing</h2>
  * {@code Connection: close} goes on the last response the connection will carry: while draining, on a response with
  * nothing queued behind it; requests read after it are dropped unanswered (HTTP lets the client retry them, they were
- * never processed). A connection with nothing pending is closed when admission closes, and when a response begun
- * before the drain (so without {@code Connection: close}) completes after admission closed.
+ * never processed). When the drain begins, a keep-alive connection with nothing pending is closed (a FIN: its client
+ * reconnects through the Service), unless it has not carried a request yet: its client has just connected and is
+ * about to send one, which is served with {@code Connection: close}. A response begun before the drain (so without
+ * {@code Connection: close}) that completes during it closes its connection once nothing else is pending.
  *
- * <p>Everything but {@link #closeIfIdle()}, {@link #close()} and {@link #evaluate} (on the probe executor) runs on the
+ * <p>Everything but {@link #drainBegins()}, {@link #close()} and {@link #evaluate} (on the probe executor) runs on the
  * channel's event loop: no locks.
  */
-final class LifecycleHandler extends ChannelDuplexHandler {
+final class LifecycleHandler extends ChannelDuplexHandler implements DrainingConnection {
 
     /**
      * The place in {@link #pending} of a request to an excluded path, passed on uncounted: the tracker's no-op
@@ -61,35 +60,13 @@ final class LifecycleHandler extends ChannelDuplexHandler {
      */
     private static final InflightRequest UNTRACKED = InflightRequest.REFUSED;
 
-    /**
-     * A request answered by this handler: a probe, a {@code 405} to a probe, or a refusal. Its response is
-     * {@code null} while a probe's answer is being computed, and once written.
-     */
-    private static final class Local {
-        final boolean keepAlive;
-        FullHttpResponse response;
-
-        Local(boolean keepAlive, FullHttpResponse response) {
-            this.keepAlive = keepAlive;
-            this.response = response;
-        }
-
-        void release() {
-            if (response != null) {
-                response.release();
-                response = null;
-            }
-        }
-    }
-
     private final NettyLifecycle owner;
     private final Lifecycle lifecycle;
     private final InflightTracker tracker;
-    private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
-    /** Messages read while the connection is held, in order. */
-    private final ArrayDeque<Object> held = new ArrayDeque<>(2);
+    private final PendingResponses pending = new PendingResponses();
 
     private ChannelHandlerContext ctx;
+    private HeldReads held;
     /** Responses written in full whose write has not completed yet. */
     private int unfinishedResponses;
     /** Dropping the content of a request that was answered here or dropped. */
@@ -98,13 +75,18 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     private boolean informational;
     /** The response being written carries {@code Connection: close}: close after it. */
     private boolean closeAfterResponse;
+    /**
+     * A request has arrived on this connection. One that has carried none is not idle when the drain begins: its
+     * client has just connected to send a request, which is served (with {@code Connection: close}) rather than cut.
+     */
+    private boolean used;
     /** No more requests are read: the connection is about to close. */
     private boolean closing;
     /** After {@code 101 Switching Protocols}: no longer HTTP/1.1, everything passes through. */
     private boolean upgraded;
     private InflightRequest upgradedRequest;
     /** The probe whose answer is being computed or waits to be written: the connection is held until it is written. */
-    private Local holding;
+    private LocalAnswer holding;
     /**
      * The channel has closed or the handler was removed: every request was exited. Volatile only so that a probe
      * still queued on the probe executor skips its checks.
@@ -120,6 +102,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        held = new HeldReads(ctx.channel());
         if (ctx.channel().isActive()) {
             register();
         }
@@ -153,24 +136,20 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             return;
         }
         released = true;
-        for (Object entry : pending) {
-            if (entry instanceof InflightRequest) {
-                ((InflightRequest) entry).exit();
-            } else {
-                ((Local) entry).release();
-            }
-        }
-        pending.clear();
+        pending.releaseAll();
         holding = null;
-        if (!held.isEmpty()) {
-            for (Object msg; (msg = held.poll()) != null; ) {
-                ReferenceCountUtil.release(msg);
-            }
-            // Only matters when the handler is removed from a live channel.
-            ctx.channel().config().setAutoRead(true);
-        }
+        held.releaseAll();
         if (upgradedRequest != null) {
             upgradedRequest.exit();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        ctx.fireUserEventTriggered(evt);
+        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
+            // An h2c upgrade: the connection now speaks HTTP/2, whose handlers drain it; this one has nothing to do.
+            ctx.pipeline().remove(this);
         }
     }
 
@@ -179,10 +158,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         if (held.isEmpty() && (holding == null || discardingContent && msg instanceof HttpContent)) {
             read(msg);
         } else {
-            if (held.isEmpty()) {
-                ctx.channel().config().setAutoRead(false);
-            }
-            held.add(msg);
+            held.hold(msg);
         }
     }
 
@@ -200,6 +176,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     private void onRequest(HttpRequest request) {
+        used = true;
         if (closing || released) {
             discard(request);
             return;
@@ -210,9 +187,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             closing = true;
             FullHttpResponse response =
                     owner.responses.badRequest(LocalResponses.statusFor(request.decoderResult().cause()));
-            Local local = new Local(false, response);
             discard(request);
-            queue(local);
+            queue(new LocalAnswer(false, response));
             return;
         }
         String uri = request.uri();
@@ -228,9 +204,11 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         }
         InflightRequest admitted = tracker.tryEnter(request.method().name(), uri);
         if (!admitted.admitted()) {
-            // After admission closed this pod is going away: refuse, and close once the refusal is written.
-            closing = tracker.isClosed();
-            answerLocally(request, owner.responses.refusal(request.protocolVersion()));
+            // Starting, failed, or admission closed for good: refuse, and close once the refusal is written.
+            LocalResponse refusal = owner.responses.refusal();
+            closing = refusal.closeConnection();
+            boolean head = HttpMethod.HEAD.equals(request.method());
+            answerLocally(request, LocalResponses.translate(refusal, request.protocolVersion(), head));
             return;
         }
         pending.add(admitted);
@@ -244,13 +222,13 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             answerLocally(request, owner.responses.probe(probe, method, version)); // a 405: no check runs
             return;
         }
-        Local local = new Local(isKeepAlive(request), null);
+        LocalAnswer local = new LocalAnswer(isKeepAlive(request), null);
         discard(request);
         try {
             owner.probeExecutor.execute(() -> evaluate(local, probe, method, version));
         } catch (RejectedExecutionException e) {
             // Better late on the event loop than never.
-            local.response = owner.responses.probe(probe, method, version);
+            local.complete(owner.responses.probe(probe, method, version));
             queue(local);
             return;
         }
@@ -259,7 +237,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     /** Runs on the probe executor. */
-    private void evaluate(Local local, Probe probe, HttpMethod method, HttpVersion version) {
+    private void evaluate(LocalAnswer local, Probe probe, HttpMethod method, HttpVersion version) {
         if (released) {
             return;
         }
@@ -282,12 +260,12 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void probeAnswered(Local local, FullHttpResponse response) {
+    private void probeAnswered(LocalAnswer local, FullHttpResponse response) {
         if (released) {
             response.release();
             return;
         }
-        local.response = response;
+        local.complete(response);
         writeReadyLocals();
     }
 
@@ -297,7 +275,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
             return; // holding again already, or closing: release() comes next
         }
         boolean replayed = false;
-        for (Object msg; holding == null && (msg = held.poll()) != null; ) {
+        for (Object msg; holding == null && (msg = held.next()) != null; ) {
             read(msg);
             replayed = true;
         }
@@ -307,9 +285,9 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         if (replayed) {
             ctx.fireChannelReadComplete();
         }
-        ctx.channel().config().setAutoRead(held.isEmpty());
-        if (tracker.isClosed() && isIdle()) {
-            ctx.close();
+        held.resumeReading();
+        if (tracker.isDraining() && isIdle()) {
+            closeIdle();
         }
     }
 
@@ -323,9 +301,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     private void answerLocally(HttpRequest request, FullHttpResponse response) {
-        Local local = new Local(isKeepAlive(request), response);
         discard(request);
-        queue(local);
+        queue(new LocalAnswer(isKeepAlive(request), response));
     }
 
     private static boolean isKeepAlive(HttpRequest request) {
@@ -334,7 +311,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     /** Writes a ready local answer now if nothing is ahead of it, else queues it. */
-    private void queue(Local local) {
+    private void queue(LocalAnswer local) {
         if (pending.isEmpty()) {
             writeLocal(local);
             ctx.flush();
@@ -396,7 +373,7 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     }
 
     private void endResponse(Object last, ChannelPromise promise) {
-        InflightRequest request = pending.peek() instanceof InflightRequest ? (InflightRequest) pending.poll() : null;
+        InflightRequest request = pending.pollApplication();
         boolean close = closeAfterResponse;
         closeAfterResponse = false;
         unfinishedResponses++;
@@ -409,8 +386,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
     /** Writes the local answers at the head of {@link #pending} that are ready. */
     private void writeReadyLocals() {
         boolean wrote = false;
-        while (pending.peek() instanceof Local && ((Local) pending.peek()).response != null) {
-            writeLocal((Local) pending.poll());
+        for (LocalAnswer local; (local = pending.pollReadyLocal()) != null; ) {
+            writeLocal(local);
             wrote = true;
         }
         if (wrote) {
@@ -418,9 +395,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         }
     }
 
-    private void writeLocal(Local local) {
-        FullHttpResponse response = local.response;
-        local.response = null;
+    private void writeLocal(LocalAnswer local) {
+        FullHttpResponse response = local.take();
         boolean close = !local.keepAlive || (closing || lifecycle.isDraining()) && pending.isEmpty();
         HttpUtil.setKeepAlive(response, !close);
         if (close) {
@@ -442,32 +418,48 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         if (request != null) {
             request.exit();
         }
-        if (close || tracker.isClosed() && isIdle()) {
+        if (close) {
+            if (lifecycle.isDraining() && ctx.channel().isActive()) {
+                lifecycle.connections().closedAfterResponse();
+            }
             ctx.close();
+        } else if (tracker.isDraining() && isIdle()) {
+            // A response begun before the drain, so without Connection: close, ended during it.
+            closeIdle();
         }
     }
 
     private void upgrade() {
         upgraded = true;
-        if (pending.peek() instanceof InflightRequest) {
-            upgradedRequest = (InflightRequest) pending.poll();
+        InflightRequest request = pending.pollApplication();
+        if (request != null) {
+            upgradedRequest = request;
             // The upgraded connection (a WebSocket) is told to end when admission closes: the client reconnects
             // to a replica that stays.
             upgradedRequest.markLongLived(ctx.channel()::close);
         }
     }
 
+    /** Closes a connection that has nothing pending during the drain, as the lifecycle's idle-connection count. */
+    private void closeIdle() {
+        closing = true;
+        if (ctx.channel().isActive()) {
+            lifecycle.connections().closedIdle(1);
+        }
+        ctx.close();
+    }
+
     private boolean isIdle() {
         return pending.isEmpty() && held.isEmpty() && unfinishedResponses == 0 && !upgraded;
     }
 
-    /** Closes the connection if nothing is pending on it. Called, from any thread, when admission closes. */
-    void closeIfIdle() {
+    /** Closes the connection if nothing is pending on it and it has carried a request. */
+    @Override
+    public void drainBegins() {
         try {
             ctx.executor().execute(() -> {
-                if (!released && isIdle()) {
-                    closing = true;
-                    ctx.close();
+                if (!released && used && isIdle()) {
+                    closeIdle();
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -475,8 +467,8 @@ final class LifecycleHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** Closes the connection. Called, from any thread, by the stop action after the drain. */
-    ChannelFuture close() {
+    @Override
+    public ChannelFuture close() {
         return ctx.channel().close();
     }
 }

@@ -2,8 +2,8 @@ package dev.lifecycle.netty;
 
 import java.nio.charset.StandardCharsets;
 
-import dev.lifecycle.core.Health;
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.LocalResponse;
 import dev.lifecycle.core.Probe;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,12 +18,11 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 
 /**
- * The responses the handler writes itself: probes, the {@code 503} to a refused request, and the {@code 4xx} to a
- * request Netty could not decode.
+ * The responses the handler writes itself: the lifecycle's {@link LocalResponse}s (probes, refusals) translated to
+ * Netty's types, and the {@code 4xx} to a request Netty could not decode, which is the server's answer, not the
+ * lifecycle's.
  */
 final class LocalResponses {
-
-    private static final byte[] REFUSED_BODY = "Service Unavailable\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Lifecycle lifecycle;
     private final String livenessPath;
@@ -62,29 +61,37 @@ final class LocalResponses {
         return end == path.length() && uri.startsWith(path);
     }
 
-    /** {@code 200} or {@code 503} with the health JSON for GET and HEAD (no body), {@code 405} otherwise. */
+    /**
+     * The lifecycle's answer to a probe: {@code 200} or {@code 503} with the health JSON for {@code GET}, the same
+     * without the body for {@code HEAD}, {@code 405} for other methods (no check runs). May block: it runs the checks.
+     */
     FullHttpResponse probe(Probe probe, HttpMethod method, HttpVersion version) {
         boolean head = HttpMethod.HEAD.equals(method);
         if (!head && !HttpMethod.GET.equals(method)) {
-            FullHttpResponse response = new DefaultFullHttpResponse(version, HttpResponseStatus.METHOD_NOT_ALLOWED,
-                                                                    Unpooled.EMPTY_BUFFER);
-            response.headers()
-                    .set(HttpHeaderNames.ALLOW, "GET, HEAD")
-                    .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-            return response;
+            return translate(LocalResponse.probeMethodNotAllowed(), version, false);
         }
-        Health health = lifecycle.health(probe);
-        byte[] json = health.toJson(probe, showDetails).getBytes(StandardCharsets.UTF_8);
-        HttpResponseStatus status = health.isUp(probe) ? HttpResponseStatus.OK
-                                                       : HttpResponseStatus.SERVICE_UNAVAILABLE;
-        ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(json);
-        FullHttpResponse response = new DefaultFullHttpResponse(version, status, body);
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
-        return response;
+        return translate(lifecycle.probeResponse(probe, showDetails), version, head);
+    }
+
+    /**
+     * The lifecycle's refusal of a request that was not admitted: {@code 503} (or {@code 429} under
+     * {@code REJECT_429}) with {@code Retry-After}, after which the connection closes.
+     */
+    LocalResponse refusal() {
+        return lifecycle.refusal();
+    }
+
+    /**
+     * {@code response} as Netty's: its status, headers and body, and {@code Content-Length}; {@code Connection} is
+     * the handler's to set. A {@code HEAD} answer keeps the headers of the {@code GET} one, without the body.
+     */
+    static FullHttpResponse translate(LocalResponse response, HttpVersion version, boolean head) {
+        HttpResponseStatus status = new HttpResponseStatus(response.status(), response.reasonPhrase());
+        ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
+        FullHttpResponse translated = new DefaultFullHttpResponse(version, status, body);
+        response.headers().forEach(translated.headers()::set);
+        translated.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.contentLength());
+        return translated;
     }
 
     /**
@@ -113,17 +120,6 @@ final class LocalResponses {
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        return response;
-    }
-
-    /** {@code 503} with {@code Retry-After}, to a request that was not admitted. */
-    FullHttpResponse refusal(HttpVersion version) {
-        FullHttpResponse response = new DefaultFullHttpResponse(version, HttpResponseStatus.SERVICE_UNAVAILABLE,
-                                                                Unpooled.wrappedBuffer(REFUSED_BODY));
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
-                .set(HttpHeaderNames.RETRY_AFTER, Long.toString(lifecycle.retryAfterSeconds()))
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, REFUSED_BODY.length);
         return response;
     }
 }

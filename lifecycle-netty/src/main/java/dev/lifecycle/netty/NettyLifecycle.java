@@ -53,21 +53,28 @@ import io.netty.util.concurrent.EventExecutorGroup;
  *     {@link dev.lifecycle.core.Health#toJson}, running their health checks on the
  *     {@linkplain NettyLifecycleBuilder#probeExecutor probe executor}, never on the event loop; probes are never
  *     counted nor refused;</li>
- * <li>answers {@code 503} with {@code Retry-After} to requests that are not admitted (while starting, and after
- *     admission closed, with {@code Connection: close});</li>
+ * <li>answers requests that are not admitted with the lifecycle's {@linkplain Lifecycle#refusal() refusal}
+ *     ({@code 503} or {@code 429}, {@code Retry-After}, {@code Connection: close}) and closes the connection: while
+ *     starting, and once admission has closed;</li>
  * <li>answers a request that Netty could not decode (its {@code decoderResult()} failed: a header or request line too
  *     long, a malformed request) with {@code 431}, {@code 414} or {@code 400} and {@code Connection: close}, as servlet
  *     containers do: the decoder drops whatever else the connection sends, and the application never sees it;</li>
  * <li>passes requests to {@linkplain NettyLifecycleBuilder#excludePaths excluded paths} (a metrics endpoint) to the
  *     application uncounted and never refuses them;</li>
  * <li>while draining, adds {@code Connection: close} to the last response of the connection and closes it once that
- *     response is written; idle keep-alive connections are closed when admission closes.</li>
+ *     response is written; when the drain begins, closes idle keep-alive connections that have carried a request
+ *     (counted in {@link Lifecycle#connections()}).</li>
  * </ul>
  * An application handler after it answers requests in order (as HTTP/1.1 requires) with an {@code HttpResponse}
  * and a {@code LastHttpContent} (or a {@code FullHttpResponse}); handlers that turn other objects into HTTP content,
  * such as {@code ChunkedWriteHandler}, go after this one. A {@code 101 Switching Protocols} response turns the
  * connection into a long-lived request (see {@link dev.lifecycle.core.InflightRequest#markLongLived}), closed when
- * admission closes. HTTP/2 is not covered.
+ * admission closes.
+ *
+ * <p>HTTP/2 (with {@code netty-codec-http2}): {@link #newHttp2cHandler} for cleartext connections (prior knowledge or
+ * the HTTP/1.1 upgrade), {@link #newHttp2Handler} after TLS when ALPN chose {@code h2}. Streams are counted, probes
+ * answered and refusals sent per stream; when the drain begins each connection gets the graceful two-step
+ * {@code GOAWAY} and closes once its last stream has ended.
  */
 public final class NettyLifecycle {
 
@@ -81,7 +88,7 @@ public final class NettyLifecycle {
     final LocalResponses responses;
     final ExcludedPaths excludedPaths;
     final Executor probeExecutor;
-    final Set<LifecycleHandler> connections = ConcurrentHashMap.newKeySet();
+    final Set<DrainingConnection> connections = ConcurrentHashMap.newKeySet();
     /** The default probe executor, shut down by the stop action; {@code null} when the user gave one. */
     private final ExecutorService ownProbeExecutor;
     private final Duration eventLoopShutdownTimeout;
@@ -129,13 +136,44 @@ public final class NettyLifecycle {
     }
 
     /**
+     * Returns the handlers of one HTTP/2 connection, for a pipeline that speaks HTTP/2 from its first byte: after
+     * TLS when ALPN chose {@code h2}, or for cleartext clients with prior knowledge. Added to the pipeline, it puts in
+     * its place Netty's {@code Http2FrameCodec}, the lifecycle's connection handler (the graceful {@code GOAWAY} when
+     * the drain begins) and an {@code Http2MultiplexHandler} that gives each stream its own child channel, whose
+     * pipeline holds the lifecycle's stream handler, then {@code streamHandler} (typically a
+     * {@code ChannelInitializer<Http2StreamChannel>} adding {@code Http2StreamFrameToHttpObjectCodec} and the
+     * application). One per connection; needs {@code netty-codec-http2}.
+     *
+     * @param streamHandler added to every stream's pipeline, so it must be {@code @Sharable}
+     * @throws NullPointerException if {@code streamHandler} is {@code null}
+     * @throws IllegalArgumentException if {@code streamHandler} is not {@code @Sharable}
+     */
+    public ChannelHandler newHttp2Handler(ChannelHandler streamHandler) {
+        return Http2Handlers.http2(this, Http2Handlers.requireSharable(streamHandler));
+    }
+
+    /**
+     * Returns the first handler of a cleartext connection that may speak HTTP/2 (h2c), by prior knowledge or by the
+     * HTTP/1.1 {@code Upgrade: h2c} request, or stay HTTP/1.1: then the handlers after it see HTTP/1.1 requests, so
+     * add {@link #newHandler()} and the application's HTTP/1.1 handlers after it. HTTP/2 connections are set up as by
+     * {@link #newHttp2Handler}. One per connection; needs {@code netty-codec-http2}.
+     *
+     * @param streamHandler added to every stream's pipeline, so it must be {@code @Sharable}
+     * @throws NullPointerException if {@code streamHandler} is {@code null}
+     * @throws IllegalArgumentException if {@code streamHandler} is not {@code @Sharable}
+     */
+    public ChannelHandler newHttp2cHandler(ChannelHandler streamHandler) {
+        return Http2Handlers.cleartext(this, Http2Handlers.requireSharable(streamHandler));
+    }
+
+    /**
      * Registers the stop action of a Netty server, {@code "netty server"}, to run after the drain: it closes
      * {@code serverChannel} (no new connections) and the connections still open, then shuts {@code groups} down
      * gracefully (no quiet period, the {@linkplain NettyLifecycleBuilder#eventLoopShutdownTimeout event loop shutdown
      * timeout}) and waits until they have terminated. One action, so that it counts once in the shutdown budget the
      * lifecycle checks against the termination grace period. Last, it shuts the default
-     * {@linkplain NettyLifecycleBuilder#probeExecutor probe executor} down, if in use. Stop actions run in reverse order of
-     * registration: call this after registering what must stop after the server (a connection pool).
+     * {@linkplain NettyLifecycleBuilder#probeExecutor probe executor} down, if in use. Stop actions run in reverse order
+     * of registration: call this after registering what must stop after the server (a connection pool).
      *
      * @param serverChannel the channel returned by {@code ServerBootstrap.bind}
      * @param groups the event loop groups (boss, workers) and executor groups of the server's handlers
@@ -163,7 +201,7 @@ public final class NettyLifecycle {
     private void closeServer(Channel serverChannel) throws InterruptedException {
         serverChannel.close().await();
         List<ChannelFuture> closing = new ArrayList<>();
-        for (LifecycleHandler connection : connections) {
+        for (DrainingConnection connection : connections) {
             closing.add(connection.close());
         }
         for (ChannelFuture future : closing) {
@@ -194,8 +232,8 @@ public final class NettyLifecycle {
     /** Runs on the thread closing admission: must not block. */
     private void closeIdleConnections() {
         logger.debug("Admission closed: closing idle connections among {} open", connections.size());
-        for (LifecycleHandler connection : connections) {
-            connection.closeIfIdle();
+        for (DrainingConnection connection : connections) {
+            connection.drainBegins();
         }
     }
 }

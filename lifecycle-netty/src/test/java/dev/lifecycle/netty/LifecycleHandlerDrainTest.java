@@ -127,6 +127,30 @@ class LifecycleHandlerDrainTest {
     }
 
     @Test
+    void underReject429ARequestDuringTheDrainGetsTheLifecyclesRefusal() throws Exception {
+        start(Duration.ZERO, DrainPolicy.REJECT_429);
+        try (RawHttpConnection slow = new RawHttpConnection(server.port)) {
+            slow.request("GET", "/slow");
+            await().until(() -> tracker.inflight() == 1);
+            startShutdown();
+            await().until(tracker::isDraining);
+
+            try (RawHttpConnection late = new RawHttpConnection(server.port)) {
+                RawHttpConnection.Response response = late.get("/hello");
+                assertThat(response.status()).isEqualTo(429);
+                assertThat(response.header("Retry-After")).isEqualTo("1");
+                assertThat(response.header("Cache-Control")).isEqualTo("no-store");
+                assertThat(response.header("Connection")).isEqualTo("close");
+                assertThat(response.body()).isEqualTo("Too Many Requests: shutting down\n");
+                assertThat(late.isClosedByServer()).isTrue();
+            }
+            server.releaseSlow();
+            assertThat(slow.read().status()).isEqualTo(200);
+        }
+        await().until(shutdown::isDone);
+    }
+
+    @Test
     void keepAliveClientGetsConnectionCloseDuringThePreStopDelayAndTheServerCloses() throws Exception {
         start(Duration.ofHours(1));
         try (RawHttpConnection client = new RawHttpConnection(server.port)) {
@@ -147,7 +171,7 @@ class LifecycleHandlerDrainTest {
     }
 
     @Test
-    void idleKeepAliveConnectionIsClosedWhenAdmissionCloses() throws Exception {
+    void idleKeepAliveConnectionIsClosedWhenTheDrainBeginsAndCounted() throws Exception {
         start(Duration.ZERO);
         try (RawHttpConnection idle = new RawHttpConnection(server.port);
              RawHttpConnection slow = new RawHttpConnection(server.port)) {
@@ -158,10 +182,38 @@ class LifecycleHandlerDrainTest {
             startShutdown();
             assertThat(idle.isClosedByServer()).isTrue();
             assertThat(tracker.isDraining()).isTrue();
-            assertThat(shutdown).isNotDone(); // closed by the admission close, not by a stop action
+            assertThat(shutdown).isNotDone(); // closed by the drain's beginning, not by a stop action
+            assertThat(lifecycle.connections().closedIdleCount()).isEqualTo(1);
 
             server.releaseSlow();
             assertThat(slow.read().header("Connection")).isEqualTo("close");
+            assertThat(slow.isClosedByServer()).isTrue();
+        }
+        await().until(shutdown::isDone);
+        assertThat(lifecycle.connections().closedAfterResponseCount()).isEqualTo(1);
+    }
+
+    @Test
+    void connectionThatHasNotCarriedARequestYetIsNotClosedWhenTheDrainBeginsAndItsRequestIsServed()
+            throws Exception {
+        start(Duration.ZERO);
+        try (RawHttpConnection fresh = new RawHttpConnection(server.port); RawHttpConnection slow = new RawHttpConnection(server.port)) {
+            slow.request("GET", "/slow");
+            await().until(() -> tracker.inflight() == 1);
+            await().until(() -> server.netty.connections.size() == 2);
+
+            startShutdown();
+            await().until(tracker::isDraining);
+            // The client connected to send a request: it gets an answer, not a close racing its write.
+            RawHttpConnection.Response response = fresh.get("/hello");
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.header("Connection")).isEqualTo("close");
+            assertThat(fresh.isClosedByServer()).isTrue();
+            assertThat(lifecycle.connections().closedIdleCount()).isZero();
+            assertThat(tracker.servedWhileDraining()).isEqualTo(1);
+
+            server.releaseSlow();
+            assertThat(slow.read().status()).isEqualTo(200);
         }
         await().until(shutdown::isDone);
     }

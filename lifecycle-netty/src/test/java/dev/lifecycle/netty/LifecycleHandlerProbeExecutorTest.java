@@ -130,7 +130,7 @@ class LifecycleHandlerProbeExecutorTest {
             assertEventLoopServes();
             // Holding requests, the connection no longer reads: it would see the client's close only once the probe
             // is answered. Closed here by the server, as the stop action does.
-            server.netty.connections.forEach(LifecycleHandler::close);
+            server.netty.connections.forEach(DrainingConnection::close);
             assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(() -> server.netty.connections.isEmpty());

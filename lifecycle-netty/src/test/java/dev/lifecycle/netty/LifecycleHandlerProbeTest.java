@@ -73,9 +73,11 @@ class LifecycleHandlerProbeTest {
             RawHttpConnection.Response app = client.get("/hello");
             assertThat(app.status()).isEqualTo(503);
             assertThat(app.header("Retry-After")).isEqualTo("1");
-            assertThat(app.header("Connection")).as("keep-alive while starting").isNull();
+            assertThat(app.header("Connection")).as("the lifecycle's refusal closes").isEqualTo("close");
+            assertThat(client.isClosedByServer()).isTrue();
             assertThat(tracker.refused()).as("probes are never refused").isEqualTo(1);
-
+        }
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             migrations.countDown();
             await().until(() -> lifecycle.state() == State.READY);
             assertThat(client.get("/health/ready").status()).isEqualTo(200);

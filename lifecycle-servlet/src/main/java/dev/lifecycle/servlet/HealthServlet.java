@@ -8,6 +8,7 @@ import java.util.Map;
 
 import dev.lifecycle.core.Health;
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.core.LocalResponse;
 import dev.lifecycle.core.Probe;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServlet;
@@ -29,8 +30,6 @@ public final class HealthServlet extends HttpServlet {
 
     private static final long serialVersionUID = 1L;
     private static final byte[] NOT_FOUND_BODY = "Not Found\n".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] METHOD_NOT_ALLOWED_BODY =
-            "Method Not Allowed\n".getBytes(StandardCharsets.UTF_8);
 
     // Transient: a servlet is Serializable only by inheritance; a lifecycle is never serialized. Set once, by a
     // constructor or, for a servlet declared in web.xml, by init(), which the container calls before any request.
@@ -129,19 +128,10 @@ public final class HealthServlet extends HttpServlet {
         String method = request.getMethod();
         boolean head = "HEAD".equals(method);
         if (!head && !"GET".equals(method)) {
-            response.setHeader("Allow", "GET, HEAD");
-            plain(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_BODY, request);
+            LocalResponses.write(LocalResponse.probeMethodNotAllowed(), response, false);
             return;
         }
-        Health health = lifecycle.health(probe);
-        byte[] body = health.toJson(probe, showDetails).getBytes(StandardCharsets.UTF_8);
-        response.setStatus(health.isUp(probe) ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-        response.setContentType("application/json");
-        response.setHeader("Cache-Control", "no-store");
-        response.setContentLength(body.length);
-        if (!head) {
-            response.getOutputStream().write(body);
-        }
+        LocalResponses.write(lifecycle.probeResponse(probe, showDetails), response, head);
     }
 
     private static void plain(HttpServletResponse response, int status, byte[] body, HttpServletRequest request)

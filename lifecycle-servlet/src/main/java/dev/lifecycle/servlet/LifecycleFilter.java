@@ -3,20 +3,19 @@ package dev.lifecycle.servlet;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
-import dev.lifecycle.core.State;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,8 +28,14 @@ import jakarta.servlet.http.HttpServletResponse;
  * does all of that.
  *
  * <ul>
- * <li>An admitted request is counted until the filter chain returns or, if it started async processing, until its
- *     {@code AsyncContext} completes (also after an async timeout or error, which end in a completion).</li>
+ * <li>An admitted request is counted until its response has been written: when the filter chain returns, the
+ *     filter ends the response (the container's buffered rest is written, blocking as the application's writes do)
+ *     before the request stops counting. A request that started async processing is counted until its
+ *     {@code AsyncContext} completes (also after an async timeout or error, which end in a completion); the
+ *     {@code AsyncContext} it gets writes the response out in {@code complete()} first. The application receives a
+ *     request wrapper, which registers the completion the moment async starts.</li>
+ * <li>{@link #markLongLived(ServletRequest, Runnable)} moves a stream (SSE, long-poll) to the long-lived count,
+ *     told to end when the drain begins.</li>
  * <li>While the lifecycle {@linkplain Lifecycle#isDraining() drains}, responses carry {@code Connection: close} so
  *     keep-alive clients reconnect to another replica: set before the application runs, or, for a request admitted
  *     earlier, when the chain returns if the response is not committed yet.</li>
@@ -46,9 +51,6 @@ public final class LifecycleFilter implements Filter {
 
     private static final String CONNECTION = "Connection";
     private static final String CLOSE = "close";
-    private static final byte[] STARTING_BODY = body("starting");
-    private static final byte[] FAILED_BODY = body("startup failed");
-    private static final byte[] STOPPING_BODY = body("shutting down");
 
     // Set once, by a constructor or, for a filter declared in web.xml, by init(), which the container calls before
     // any request: not final, but safely published by the container.
@@ -56,7 +58,6 @@ public final class LifecycleFilter implements Filter {
     private InflightTracker tracker;
     private boolean describeRequests;
     private PathPattern[] excludedPaths;
-    private String retryAfter;
 
     /**
      * Creates a filter with the default settings: the paths of a default {@link HealthServlet} are excluded.
@@ -85,7 +86,6 @@ public final class LifecycleFilter implements Filter {
         this.tracker = lifecycle.tracker();
         this.describeRequests = tracker.describesRequests();
         this.excludedPaths = excludedPaths.toArray(new PathPattern[0]);
-        this.retryAfter = Long.toString(lifecycle.retryAfterSeconds());
     }
 
     /**
@@ -97,16 +97,40 @@ public final class LifecycleFilter implements Filter {
      */
     @Override
     public void init(FilterConfig config) throws ServletException {
-        if (lifecycle != null) {
-            return;
+        if (lifecycle == null) {
+            LifecycleFilterBuilder builder = builder(LifecycleServlets.lifecycle(config.getServletContext()));
+            String excludePaths = config.getInitParameter("excludePaths");
+            if (excludePaths != null) {
+                builder.excludePaths(LifecycleServlets.split(excludePaths));
+            }
+            LifecycleFilter built = builder.build();
+            configure(built.lifecycle, List.of(built.excludedPaths));
         }
-        LifecycleFilterBuilder builder = builder(LifecycleServlets.lifecycle(config.getServletContext()));
-        String excludePaths = config.getInitParameter("excludePaths");
-        if (excludePaths != null) {
-            builder.excludePaths(LifecycleServlets.split(excludePaths));
+        excludedPaths = withHealthServletMappings(config.getServletContext(), excludedPaths);
+    }
+
+    /**
+     * Adds the mappings of the context's {@link HealthServlet}s to the excluded paths, so that probe paths set on
+     * the servlet need not be set on the filter too. Servlets are all registered before filters are initialised.
+     */
+    static PathPattern[] withHealthServletMappings(ServletContext context, PathPattern[] excluded) {
+        List<PathPattern> patterns = new ArrayList<>(List.of(excluded));
+        for (ServletRegistration registration : context.getServletRegistrations().values()) {
+            if (!HealthServlet.class.getName().equals(registration.getClassName())) {
+                continue;
+            }
+            for (String mapping : registration.getMappings()) {
+                if (mapping.equals("/")) {
+                    continue; // the default servlet's mapping: every path
+                }
+                try {
+                    patterns.add(PathPattern.parse("excludePaths", mapping, true));
+                } catch (IllegalArgumentException notAPathMapping) {
+                    // an extension ("*.probe") or the context root (""): a probe path is never one of these
+                }
+            }
         }
-        LifecycleFilter built = builder.build();
-        configure(built.lifecycle, List.of(built.excludedPaths));
+        return patterns.toArray(new PathPattern[0]);
     }
 
     /**
@@ -140,23 +164,27 @@ public final class LifecycleFilter implements Filter {
             refuse(response);
             return;
         }
+        CountedRequest counted = new CountedRequest(request, inflight, lifecycle);
         boolean exitsOnAsyncEnd = false;
         try {
             if (lifecycle.isDraining()) {
                 // Before the application runs: it may commit the response at any point.
                 response.setHeader(CONNECTION, CLOSE);
             }
-            chain.doFilter(request, response);
-            if (request.isAsyncStarted()) {
-                // Still inside the dispatch that started async, so the listener cannot miss the completion: the
-                // container defers a complete() made meanwhile by another thread until this dispatch returns.
-                request.getAsyncContext().addListener(new ExitOnAsyncEnd(inflight));
+            chain.doFilter(counted, response);
+            if (counted.exitsOnAsyncEnd()) {
                 exitsOnAsyncEnd = true;
+            } else if (request.isAsyncStarted()) {
+                // Started on the container's request, past this filter's wrapper (a filter that unwrapped it).
+                exitsOnAsyncEnd = exitOnAsyncEnd(request, inflight);
+            } else {
+                // Counted until the last byte: the container would write the buffered rest after this returns.
+                ResponseCompletion.finish(response, lifecycle);
             }
         } finally {
             if (!exitsOnAsyncEnd) {
                 try {
-                    // Admitted before the drain began, ended during it: close the connection if still possible.
+                    // An exception from the chain: the container writes the error response after this returns.
                     if (lifecycle.isDraining() && !response.isCommitted()) {
                         response.setHeader(CONNECTION, CLOSE);
                     }
@@ -165,6 +193,42 @@ public final class LifecycleFilter implements Filter {
                 }
             }
         }
+    }
+
+    private static boolean exitOnAsyncEnd(HttpServletRequest request, InflightRequest inflight) {
+        try {
+            request.getAsyncContext().addListener(new ExitOnAsyncEnd(inflight));
+            return true;
+        } catch (IllegalStateException completedMeanwhile) {
+            return false;
+        }
+    }
+
+    /**
+     * Marks the request as long-lived (a server-sent event stream, a long-poll): it leaves the main in-flight count
+     * and is drained under the lifecycle's shorter {@code longLivedDrainTimeout}. {@code onDrain} is called once, as
+     * soon as the drain begins (at once if it already has); it should end the stream, for example with a last event
+     * telling the client to reconnect, so that the client moves to another replica. It runs on the thread that
+     * begins the drain: it must not block. The request stays counted until its response ends, as any request.
+     *
+     * <p>Pass the request your servlet or filter received (or a wrapper of it); the container's own request, such as
+     * the one {@code AsyncContext.getRequest()} returns after {@code startAsync()}, does not carry the count.
+     *
+     * @param request a request counted by a {@link LifecycleFilter}
+     * @param onDrain told to end the stream when the drain begins, or {@code null} for a stream that ends on its own
+     *     within the long-lived bound
+     * @return whether the request was marked: {@code false} if no {@link LifecycleFilter} counts it (an excluded
+     *     path, or no filter in front of it)
+     * @throws NullPointerException if {@code request} is {@code null}
+     */
+    public static boolean markLongLived(ServletRequest request, Runnable onDrain) {
+        requireNonNull(request, "request cannot be null");
+        CountedRequest counted = CountedRequest.find(request);
+        if (counted == null) {
+            return false;
+        }
+        counted.inflight().markLongLived(onDrain);
+        return true;
     }
 
     private boolean isExcluded(HttpServletRequest request) {
@@ -182,50 +246,7 @@ public final class LifecycleFilter implements Filter {
         return false;
     }
 
-    private static byte[] body(String reason) {
-        return ("Service Unavailable: " + reason + '\n').getBytes(StandardCharsets.US_ASCII);
-    }
-
     private void refuse(HttpServletResponse response) throws IOException {
-        State state = lifecycle.state();
-        byte[] body = state == State.STARTING && !tracker.isClosed() ? STARTING_BODY
-                      : state == State.FAILED ? FAILED_BODY : STOPPING_BODY;
-        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-        response.setHeader("Retry-After", retryAfter);
-        response.setHeader(CONNECTION, CLOSE);
-        response.setContentType("text/plain;charset=utf-8");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-    }
-
-    /** Exits the request when its async processing ends; re-registers itself if the application restarts async. */
-    private static final class ExitOnAsyncEnd implements AsyncListener {
-
-        private final InflightRequest inflight;
-
-        ExitOnAsyncEnd(InflightRequest inflight) {
-            this.inflight = inflight;
-        }
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            inflight.exit();
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-            // A timeout always ends in onComplete, once the application or the container has written the response.
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-            // Likewise an error.
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            // startAsync() again in an async dispatch drops the listeners that do not add themselves back.
-            event.getAsyncContext().addListener(this);
-        }
+        LocalResponses.write(lifecycle.refusal(), response, false);
     }
 }

@@ -30,7 +30,9 @@ public final class LifecycleFilterBuilder {
      * service starts and drains. Replaces the previous value. Each is a path within the web application (without the
      * context path): exact, like {@code /health/live}, or a prefix ending in {@code /*}, like {@code /health/*}, which
      * also matches {@code /health}. None at all is allowed. The default is {@code /health/live},
-     * {@code /health/ready} and {@code /health/started}, the paths of a default {@link HealthServlet}.
+     * {@code /health/ready} and {@code /health/started}, the paths of a default {@link HealthServlet}. Whatever is
+     * set here, the filter also excludes the mappings of every {@link HealthServlet} of its servlet context (learnt
+     * when the container initialises it), so probe paths set on the servlet need not be repeated here.
      *
      * @throws NullPointerException if {@code paths} or one of them is {@code null}
      * @throws IllegalArgumentException if a path does not start with {@code '/'}, holds a space, a query or a

@@ -2,6 +2,7 @@ package dev.lifecycle.servlet;
 
 import java.util.function.Consumer;
 
+import dev.lifecycle.core.Lifecycle;
 import jakarta.servlet.ServletContext;
 
 /** A servlet container the contract suite runs on: one web application on an ephemeral loopback port. */
@@ -11,7 +12,15 @@ interface ServletContainer {
      * Starts a server on {@code 127.0.0.1}, port 0, with one web application at the root context, set up by
      * {@code setup} as a {@code ServletContainerInitializer} would.
      */
-    Running start(Consumer<ServletContext> setup) throws Exception;
+    default Running start(Consumer<ServletContext> setup) throws Exception {
+        return start(setup, null);
+    }
+
+    /**
+     * Starts a server as {@link #start(Consumer)} does and, if {@code lifecycle} is not {@code null}, installs the
+     * container's integration ({@code JettyLifecycle}, {@code TomcatLifecycle}, {@code UndertowLifecycle}).
+     */
+    Running start(Consumer<ServletContext> setup, Lifecycle lifecycle) throws Exception;
 
     /**
      * Whether a {@code Connection: close} set before the application threw survives in the container's 500 response.
@@ -24,6 +33,11 @@ interface ServletContainer {
      * (Undertow's is 1 MiB), or its {@code 431 Request Header Fields Too Large}.
      */
     int hugeHeaderStatus();
+
+    /** Whether the container, as started here, accepts HTTP/2 over cleartext (h2c) through the HTTP/1.1 upgrade. */
+    default boolean speaksH2c() {
+        return false;
+    }
 
     /** A started server. */
     interface Running {

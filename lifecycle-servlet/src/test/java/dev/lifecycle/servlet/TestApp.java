@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,11 +33,18 @@ final class TestApp extends HttpServlet {
     private static final int STREAM_CHUNKS = 1024;
 
     final transient AtomicInteger calls = new AtomicInteger();
+    /** Whether {@code /events} could mark its request long-lived. */
+    final transient CompletableFuture<Boolean> eventsMarked = new CompletableFuture<>();
+    /** Completes the {@code /race} requests and ends event streams; shut down by the test. */
+    final transient ExecutorService completer = Executors.newFixedThreadPool(2);
     final transient CountDownLatch slowEntered = new CountDownLatch(1);
     final transient CountDownLatch slowRelease = new CountDownLatch(1);
     final transient BlockingQueue<AsyncContext> asyncRequests = new LinkedBlockingQueue<>();
     final transient CountDownLatch streamEntered = new CountDownLatch(1);
     final transient CountDownLatch streamRelease = new CountDownLatch(1);
+    /** The size of a big response, {@value}: far more than a slow client's socket buffers hold. */
+    static final int BIG_SIZE = 8 << 20;
+
     /** How the streamed response ended: the write failure, or {@code null} when every chunk was written. */
     final transient CompletableFuture<IOException> streamEnd = new CompletableFuture<>();
 
@@ -47,6 +56,13 @@ final class TestApp extends HttpServlet {
         switch (path) {
             case "/hello":
                 write(response, "hello");
+                break;
+            case "/port":
+                // The client's port: which connection the request came on.
+                write(response, Integer.toString(request.getRemotePort()));
+                break;
+            case "/echo":
+                write(response, new String(request.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
                 break;
             case "/slow":
                 slowEntered.countDown();
@@ -66,6 +82,75 @@ final class TestApp extends HttpServlet {
                 AsyncContext async = request.startAsync();
                 async.setTimeout(200);
                 asyncRequests.add(async);
+                break;
+            }
+            case "/big":
+                big(response);
+                break;
+            case "/big-async": {
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                async.start(() -> {
+                    try {
+                        big((HttpServletResponse) async.getResponse());
+                    } catch (IOException clientGone) {
+                        // the container ends the request
+                    }
+                    async.complete();
+                });
+                break;
+            }
+            case "/race": {
+                // complete() from another thread, racing the return of this dispatch
+                // (not AsyncContext.start(): Undertow runs its task only once the dispatch has returned)
+                // The dispatch returns as the other thread calls complete(): the filter's checks race the complete().
+                AsyncContext async = request.startAsync();
+                CountDownLatch completing = new CountDownLatch(1);
+                completer.execute(() -> {
+                    try {
+                        write((HttpServletResponse) async.getResponse(), "race");
+                    } catch (IOException clientGone) {
+                        // the container ends the request
+                    }
+                    completing.countDown();
+                    async.complete();
+                });
+                await(completing, "race");
+                break;
+            }
+            case "/big-async-early": {
+                // Completed by another thread before the dispatch that started async returns.
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                CountDownLatch completed = new CountDownLatch(1);
+                completer.execute(() -> {
+                    try {
+                        big((HttpServletResponse) async.getResponse());
+                    } catch (IOException clientGone) {
+                        // the container ends the request
+                    }
+                    async.complete();
+                    completed.countDown();
+                });
+                await(completed, "big-async-early");
+                break;
+            }
+            case "/events": {
+                // A server-sent event stream, marked long-lived: told to end when the drain begins.
+                response.setContentType("text/event-stream");
+                ServletOutputStream out = response.getOutputStream();
+                out.write("data: hello\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                eventsMarked.complete(LifecycleFilter.markLongLived(request, () -> completer.execute(() -> {
+                    try {
+                        out.write("event: reconnect\ndata: draining\n\n".getBytes(StandardCharsets.UTF_8));
+                    } catch (IOException clientGone) {
+                        // the container ends the request
+                    }
+                    async.complete();
+                })));
                 break;
             }
             case "/fail":
@@ -98,6 +183,29 @@ final class TestApp extends HttpServlet {
             throw clientGone;
         }
         streamEnd.complete(null);
+    }
+
+    /**
+     * Writes {@link #BIG_SIZE} bytes, {@link #bigBody()}, into a buffer as large: the whole response is still
+     * unwritten when the application returns, as the tail of any buffered response is.
+     */
+    static void big(HttpServletResponse response) throws IOException {
+        response.setBufferSize(BIG_SIZE + 8192); // a full buffer is flushed at once
+        response.setContentType("application/octet-stream");
+        // In small writes, as applications write: a container writes a single large one straight to the socket.
+        byte[] body = bigBody();
+        ServletOutputStream out = response.getOutputStream();
+        for (int offset = 0; offset < body.length; offset += 1024) {
+            out.write(body, offset, 1024);
+        }
+    }
+
+    static byte[] bigBody() {
+        byte[] body = new byte[BIG_SIZE];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) ('a' + i % 26);
+        }
+        return body;
     }
 
     private static void await(CountDownLatch release, String request) throws ServletException {

@@ -10,6 +10,8 @@ import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.api.ServletContainerInitializerInfo;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
+import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.servlet.undertow.UndertowLifecycle;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
 
@@ -17,7 +19,7 @@ import jakarta.servlet.ServletContext;
 final class UndertowContainer implements ServletContainer {
 
     @Override
-    public Running start(Consumer<ServletContext> setup) throws Exception {
+    public Running start(Consumer<ServletContext> setup, Lifecycle lifecycle) throws Exception {
         ServletContainerInitializer initializer = (classes, context) -> setup.accept(context);
         DeploymentInfo deployment = Servlets.deployment()
                 .setClassLoader(UndertowContainer.class.getClassLoader())
@@ -31,7 +33,8 @@ final class UndertowContainer implements ServletContainer {
                 .addHttpListener(0, "127.0.0.1")
                 .setIoThreads(1)
                 .setWorkerThreads(8)
-                .setHandler(manager.start())
+                .setHandler(lifecycle == null ? manager.start()
+                                              : UndertowLifecycle.handler(lifecycle, manager.start()))
                 .build();
         server.start();
         int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();

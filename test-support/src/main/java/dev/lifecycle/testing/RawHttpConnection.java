@@ -60,8 +60,19 @@ public final class RawHttpConnection implements AutoCloseable {
 
     /** Connects to {@code 127.0.0.1:port}. */
     public RawHttpConnection(int port) throws IOException {
+        this(port, 0);
+    }
+
+    /**
+     * Connects to {@code 127.0.0.1:port} with a receive buffer of {@code receiveBufferSize} bytes (0 for the system's
+     * default): a slow client, whose unread data the kernel does not absorb.
+     */
+    public RawHttpConnection(int port, int receiveBufferSize) throws IOException {
         socket = new Socket();
         try {
+            if (receiveBufferSize > 0) {
+                socket.setReceiveBufferSize(receiveBufferSize);
+            }
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), CONNECT_TIMEOUT_MILLIS);
             socket.setSoTimeout(READ_TIMEOUT_MILLIS);
             in = socket.getInputStream();
@@ -94,6 +105,13 @@ public final class RawHttpConnection implements AutoCloseable {
         return "HEAD".equals(method) ? readHead() : read();
     }
 
+    /** Sends a POST with a small {@code text/plain} body, without waiting for its response. */
+    public RawHttpConnection sendPost(String target, String body) throws IOException {
+        byte[] bytes = body.getBytes(UTF_8);
+        return send("POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: "
+                    + bytes.length + "\r\n\r\n" + body);
+    }
+
     /** Sends {@code GET target} and reads its response. */
     public Response get(String target) throws IOException {
         return exchange("GET", target);
@@ -106,11 +124,20 @@ public final class RawHttpConnection implements AutoCloseable {
      * @throws EOFException if the server closes the connection before a whole response
      */
     public Response read() throws IOException {
-        Response head = readHead();
+        return readBody(readHead(), false);
+    }
+
+    /**
+     * Reads the body of the response whose head {@link #readHead()} returned: none when {@code headRequest} (the
+     * response answers a HEAD request), else as {@link #read()} does.
+     *
+     * @throws EOFException if the server closes the connection before the whole body
+     */
+    public Response readBody(Response head, boolean headRequest) throws IOException {
         int status = head.status();
         String length = head.header("Content-Length");
         byte[] body;
-        if (status == 204 || status == 304 || status / 100 == 1) {
+        if (headRequest || status == 204 || status == 304 || status / 100 == 1) {
             body = new byte[0];
         } else if ("chunked".equalsIgnoreCase(head.header("Transfer-Encoding"))) {
             ByteArrayOutputStream chunks = new ByteArrayOutputStream();
@@ -195,6 +222,25 @@ public final class RawHttpConnection implements AutoCloseable {
             return false;
         } catch (SocketException e) {
             return true; // reset by the server
+        }
+    }
+
+    /**
+     * Whether the server has already closed the connection, as a pooled client checks before reusing it: a read
+     * waiting at most 1 ms. The end of the stream, a reset or unexpected data count as closed, a timeout as open.
+     */
+    public boolean isClosedBeforeUse() throws IOException {
+        int timeout = socket.getSoTimeout();
+        socket.setSoTimeout(1);
+        try {
+            in.read(); // -1 (end of stream) or unexpected data: either way the connection is unusable
+            return true;
+        } catch (SocketTimeoutException open) {
+            return false;
+        } catch (SocketException reset) {
+            return true;
+        } finally {
+            socket.setSoTimeout(timeout);
         }
     }
 

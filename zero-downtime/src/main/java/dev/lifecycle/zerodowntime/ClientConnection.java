@@ -88,6 +88,11 @@ final class ClientConnection implements Closeable {
         return id;
     }
 
+    /** Responses read on this connection. */
+    int exchanges() {
+        return exchanges;
+    }
+
     /** Whether at least one response was read on this connection: only such a connection can be idle. */
     boolean isReused() {
         return exchanges > 0;

@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * before any check.) A replica leaves by putting its slot in maintenance, as the endpoint controller removes a
  * terminating pod; established connections stay, as conntrack keeps them.
  *
- * <p>UP servers are checked every {@code inter}, and {@code fall} failures are needed to mark one DOWN, so a
- * replica's own readiness flip at SIGTERM takes more than {@code (fall - 1) * inter} to remove it: longer than the
- * harness's endpoint lag, which must be what removes it. DOWN servers are checked every {@code downinter}, so a new
- * replica enters soon after it is ready.
+ * <p>DOWN servers are checked every {@code downinter} (200 ms), so a new replica enters soon after it is ready. Once
+ * a replica is in rotation, {@link #holdInRotation(int)} stops its checks ({@code disable health}): from then on only
+ * the harness removes it, at the endpoint lag, as only the endpoint controller removes a terminating pod. A replica's
+ * own readiness flip at SIGTERM can then never take it out first, however slow the machine: no arithmetic of check
+ * intervals against the lag is involved.
  */
 final class Haproxy implements AutoCloseable {
 
@@ -48,8 +49,14 @@ final class Haproxy implements AutoCloseable {
 
     /** One server slot as {@code show stat} reports it. */
     record ServerStatus(String name, String status, int currentSessions, long totalSessions, String address) {
+        /** In rotation: UP by its checks, or held there with its checks stopped ("no check"). */
         boolean isUp() {
-            return status.startsWith("UP");
+            return status.startsWith("UP") || isHeld();
+        }
+
+        /** In rotation with its checks stopped by {@link Haproxy#holdInRotation(int)}. */
+        boolean isHeld() {
+            return status.equals("no check");
         }
 
         boolean isDown() {
@@ -193,6 +200,23 @@ final class Haproxy implements AutoCloseable {
         String answer = command("set server " + server(slot) + " addr 127.0.0.1 port " + port);
         if (!answer.contains("port changed") && !answer.contains("addr changed") && !answer.isBlank()) {
             throw new IOException("HAProxy refused to route " + server(slot) + " to port " + port + ": " + answer);
+        }
+    }
+
+    /**
+     * Stops the health checks of a slot that is in rotation; it stays UP until {@link #remove(int)}.
+     *
+     * @throws IOException if HAProxy refuses, or the slot is not UP
+     */
+    void holdInRotation(int slot) throws IOException {
+        checkSlot(slot);
+        String answer = command("disable health " + server(slot));
+        if (!answer.isBlank()) {
+            throw new IOException("HAProxy refused to stop the checks of " + server(slot) + ": " + answer);
+        }
+        ServerStatus status = server(slotName(slot));
+        if (!status.isHeld()) {
+            throw new IOException(server(slot) + " not in rotation when its checks stopped: " + status.status());
         }
     }
 

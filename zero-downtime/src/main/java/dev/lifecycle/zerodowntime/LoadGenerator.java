@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -28,9 +29,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Classification, for each request:
  * <ul>
  *   <li>Before writing on a connection that already carried a response, the worker reads it without blocking. End of
- *       stream, a reset, or unsolicited bytes there mean the server (or the balancer) gave up the idle connection
- *       before this request existed for it: the worker reconnects, counted in {@link #reconnects()}, and the request
- *       goes on a new connection. This is the only case not counted as a failure.</li>
+ *       stream or a reset there mean the server (or the balancer) gave up the idle connection before this request
+ *       existed for it: the worker reconnects, counted in {@link #reconnects()}, and the request goes on a new
+ *       connection. This is the only case not counted as a failure. Bytes found there (an unsolicited or an extra
+ *       response) are {@link Outcome#UNSOLICITED_RESPONSE}: a pooled client would have read them as the answer to
+ *       this request.</li>
  *   <li>On a connection opened for this request, everything counts: a request is sent right after connecting, so a
  *       connection the balancer closes because its backend refused is a failure, as it is for a kube-proxy client.</li>
  *   <li>Once the first byte is handed to the socket, any end of stream, reset, timeout or bad response is the
@@ -48,12 +51,12 @@ final class LoadGenerator {
         IDLE_CLOSED_BY_PEER,
         /** A reset on an idle connection, seen before writing. */
         IDLE_RESET_BY_PEER,
-        /** Bytes nobody asked for on an idle connection (e.g. a 408 before closing), seen before writing. */
-        IDLE_UNSOLICITED_DATA,
         /** The previous response said {@code Connection: close}. */
         CONNECTION_CLOSE,
         /** The previous request on the connection failed. */
-        AFTER_FAILURE
+        AFTER_FAILURE,
+        /** The connection carried its share of requests ({@link #requestsPerConnection(int)}): clients come and go. */
+        CONNECTION_RECYCLED
     }
 
     private record Scheduled(long sequence, long dueNanos) {}
@@ -77,6 +80,7 @@ final class LoadGenerator {
     private final List<Worker> workers = new ArrayList<>();
     private volatile boolean stopping;
     private volatile boolean abandoned;
+    private volatile int requestsPerConnection;
     private Thread scheduler;
     private volatile long scheduledCount;
     private volatile double startedAt = Double.NaN;
@@ -96,6 +100,19 @@ final class LoadGenerator {
         for (Reconnect reason : Reconnect.values()) {
             reconnects.put(reason, new LongAdder());
         }
+    }
+
+    /**
+     * Closes a connection after it carried {@code n} responses, and opens a new one for the next request, as a
+     * population of clients that come and go would; {@code 0}, the default, keeps connections for good. New
+     * connections are what an endpoint still listed for a stopped replica refuses.
+     */
+    LoadGenerator requestsPerConnection(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("requestsPerConnection: " + n + " (expected: >= 0)");
+        }
+        this.requestsPerConnection = n;
+        return this;
     }
 
     /** Starts the workers, then the schedule. */
@@ -152,9 +169,17 @@ final class LoadGenerator {
                 worker.join(1000);
             }
         }
+        double now = timeline.now();
+        for (Worker worker : workers) {
+            // A worker that did not answer its interrupt still holds a request: record it rather than lose it.
+            Scheduled held = worker.current.getAndSet(null);
+            if (held != null) {
+                records.add(new RequestRecord(held.sequence(), timeline.at(held.dueNanos()), Double.NaN, now, -1, "",
+                        "", 0, Outcome.UNFINISHED, "worker still busy at the end"));
+            }
+        }
         List<Scheduled> left = new ArrayList<>();
         queue.drainTo(left);
-        double now = timeline.now();
         for (Scheduled s : left) {
             if (s != POISON) {
                 records.add(new RequestRecord(s.sequence(), timeline.at(s.dueNanos()), Double.NaN, now, -1, "", "",
@@ -193,6 +218,8 @@ final class LoadGenerator {
 
     private final class Worker extends Thread {
         private volatile ClientConnection connection;
+        /** The request this worker holds until it is recorded: whoever clears it records it, exactly once. */
+        private final AtomicReference<Scheduled> current = new AtomicReference<>();
 
         Worker(int index) {
             super("load-worker-" + index);
@@ -207,7 +234,19 @@ final class LoadGenerator {
                     if (next == POISON) {
                         break;
                     }
-                    records.add(execute(next));
+                    current.set(next);
+                    RequestRecord record;
+                    try {
+                        record = execute(next);
+                    } catch (RuntimeException e) {
+                        // A bug of ours or of the response parser must not make the request vanish.
+                        record = new RequestRecord(next.sequence(), timeline.at(next.dueNanos()), Double.NaN,
+                                timeline.now(), -1, "", "", 0, Outcome.CLIENT_ERROR, String.valueOf(e));
+                        discard();
+                    }
+                    if (current.compareAndSet(next, null)) {
+                        records.add(record);
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -238,12 +277,17 @@ final class LoadGenerator {
                 ClientConnection c = connection;
                 if (c != null && c.isReused()) {
                     IdleState idle = c.idleState();
+                    if (idle == IdleState.UNSOLICITED_DATA) {
+                        connectionId = c.id();
+                        reconnects.get(Reconnect.AFTER_FAILURE).increment();
+                        discard();
+                        return new RequestRecord(scheduled.sequence(), due, Double.NaN, timeline.now(), connectionId,
+                                "", request.name(), 0, Outcome.UNSOLICITED_RESPONSE,
+                                "bytes on the idle connection before the request was written");
+                    }
                     if (idle != IdleState.OPEN) {
-                        reconnects.get(switch (idle) {
-                            case PEER_CLOSED -> Reconnect.IDLE_CLOSED_BY_PEER;
-                            case PEER_RESET -> Reconnect.IDLE_RESET_BY_PEER;
-                            default -> Reconnect.IDLE_UNSOLICITED_DATA;
-                        }).increment();
+                        reconnects.get(idle == IdleState.PEER_CLOSED
+                                ? Reconnect.IDLE_CLOSED_BY_PEER : Reconnect.IDLE_RESET_BY_PEER).increment();
                         discard();
                         c = null;
                     }
@@ -260,6 +304,9 @@ final class LoadGenerator {
                 double completed = timeline.now();
                 if (!response.keepAlive()) {
                     reconnects.get(Reconnect.CONNECTION_CLOSE).increment();
+                    discard();
+                } else if (requestsPerConnection > 0 && c.exchanges() >= requestsPerConnection) {
+                    reconnects.get(Reconnect.CONNECTION_RECYCLED).increment();
                     discard();
                 }
                 boolean ok = response.status() >= 200 && response.status() < 300;

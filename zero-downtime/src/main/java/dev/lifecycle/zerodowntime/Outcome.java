@@ -28,6 +28,15 @@ public enum Outcome {
     READ_TIMEOUT,
     /** A response that is not valid HTTP/1.1. */
     PROTOCOL_ERROR,
+    /**
+     * Bytes on an idle keep-alive connection before the request was written (an unsolicited or an extra response):
+     * a pooled client would read them as the answer to its next request.
+     */
+    UNSOLICITED_RESPONSE,
+    /** An I/O error reported by a pooled client that does not say more (the JDK's or Apache's HttpClient). */
+    IO_ERROR,
+    /** The client itself failed on this request (a bug in the load generator): the request is not lost. */
+    CLIENT_ERROR,
     /** Still queued or in flight when the generator stopped waiting at the end of the run. */
     UNFINISHED;
 

@@ -46,6 +46,8 @@ final class Replica {
     volatile int exitCode = Integer.MIN_VALUE;
     volatile boolean killed;
     volatile boolean terminatedByRollout;
+    /** SIGKILLed on purpose by the scenario (a container crash): exempt from the termination rules. */
+    volatile boolean crashed;
 
     private Replica(String id, int revision, int slot, Path log, Path readyFile, Process process,
                     CompletableFuture<Integer> port) {
@@ -58,13 +60,36 @@ final class Replica {
         this.port = port;
     }
 
-    static Replica start(String id, int revision, int slot, List<String> command, Map<String, String> environment,
-                         String portVariable, Pattern listenPattern, String instanceVariable,
-                         String readyFileVariable, Path directory, Timeline timeline) throws IOException {
+    /** A replica that never ran, for tests of the report. */
+    Replica(String id, int revision, int slot) {
+        this(id, revision, slot, Path.of(id + ".log"), null, null, CompletableFuture.completedFuture(0));
+    }
+
+    /**
+     * Starts one replica.
+     *
+     * @param prefix what runs the command in its pod (e.g. {@code ip netns exec pod-3}); it must exec the command, so
+     *        that the process we signal is the service's
+     * @param fixedPort the port every replica listens on (each in its own network namespace), or 0 for a free port
+     *        on the loopback (or the listen pattern)
+     * @param readyFile where the replica writes its ready-file: the pod's volume, kept across container restarts
+     * @param workingDirectory where it runs (a pod's volume), or null for the harness's own
+     */
+    static Replica start(String id, int revision, int slot, List<String> prefix, List<String> command,
+                         Map<String, String> environment, String portVariable, int fixedPort, Pattern listenPattern,
+                         String instanceVariable, String readyFileVariable, Path readyFile, Path workingDirectory,
+                         Path directory, Timeline timeline) throws IOException {
         Files.createDirectories(directory);
         Path log = directory.resolve(id + ".log");
-        Path readyFile = readyFileVariable == null ? null : directory.resolve(id + ".ready");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (readyFileVariable == null) {
+            readyFile = null;
+        }
+        List<String> full = new java.util.ArrayList<>(prefix);
+        full.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true);
+        if (workingDirectory != null) {
+            builder.directory(workingDirectory.toFile());
+        }
         Map<String, String> env = builder.environment();
         environment.forEach((name, value) -> {
             if (value == null) {
@@ -74,7 +99,10 @@ final class Replica {
             }
         });
         CompletableFuture<Integer> port = new CompletableFuture<>();
-        if (listenPattern == null) {
+        if (fixedPort > 0) {
+            env.put(portVariable, Integer.toString(fixedPort));
+            port.complete(fixedPort);
+        } else if (listenPattern == null) {
             int chosen = freePort();
             env.put(portVariable, Integer.toString(chosen));
             port.complete(chosen);
@@ -98,7 +126,8 @@ final class Replica {
     private void pumpOutput(Pattern listenPattern) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8));
-             BufferedWriter out = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+             BufferedWriter out = Files.newBufferedWriter(log, StandardCharsets.UTF_8,
+                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 out.write(line);
                 out.newLine();

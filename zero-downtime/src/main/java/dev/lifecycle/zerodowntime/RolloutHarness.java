@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -26,13 +27,14 @@ import org.slf4j.LoggerFactory;
  * Proves that a service goes through rolling updates without a failed request, the way Kubernetes would treat its
  * pods, and shows what happens when it does not.
  *
- * <p>One {@link #run()}: start a real HAProxy ({@code mode tcp}, {@code retries 0}, no redispatch, HTTP checks of the
- * readiness path as the readiness probe); deploy the first revision; start an open-loop load on raw keep-alive
- * connections that never retries; then roll out each further revision with maxSurge 1 and maxUnavailable 0: start a
- * new replica, wait until HAProxy has it in rotation, hold {@code minReady}, and terminate the oldest one by sending
- * SIGTERM to its process at T and removing it from HAProxy at T + {@code endpointLag}, as the endpoint controller
+ * <p>One {@link #run()}: set up the {@link DataPlane} (a real HAProxy, or kube-proxy's iptables rules with pods as
+ * network namespaces, optionally behind nginx); deploy the first revision; start an open-loop load on raw keep-alive
+ * connections that never retries, and the real {@link Client}s asked for; then play the {@link Scenario}: by default
+ * roll out each further revision with maxSurge 1 and maxUnavailable 0: start a new replica, wait until it is an
+ * endpoint (HAProxy's check or the kubelet's probe passed), hold {@code minReady}, and terminate the oldest one by
+ * sending SIGTERM to its process at T and removing its endpoint at T + {@code endpointLag}, as the endpoint controller
  * would, SIGKILLing it if it still runs at T + {@code terminationGracePeriod}. Every request is logged to
- * {@code requests.csv}; the {@link RolloutReport} says whether the rollout was free of downtime.
+ * {@code requests.csv}; the {@link RolloutReport} says whether the run was free of downtime.
  *
  * <pre>{@code
  * RolloutReport report = RolloutHarness.builder()
@@ -71,6 +73,18 @@ public final class RolloutHarness {
     private final Path workDirectory;
     private final String haproxy;
     private final String name;
+    private final DataPlane dataPlane;
+    private final Scenario scenario;
+    private final List<Client> clients;
+    private final Duration probePeriod;
+    private final Duration probeInitialDelay;
+    private final List<String> probeCommand;
+    private final int podPort;
+    private final int burstSize;
+    private final Duration burstPeriod;
+    private final int clientConnections;
+    private final int expectedExitCode;
+    private final int requestsPerConnection;
 
     RolloutHarness(RolloutHarnessBuilder b) {
         command = b.command;
@@ -97,6 +111,18 @@ public final class RolloutHarness {
         workDirectory = b.workDirectory;
         haproxy = b.haproxy;
         name = b.name;
+        dataPlane = b.dataPlane;
+        scenario = b.scenario;
+        clients = List.copyOf(b.clients);
+        probePeriod = b.probePeriod;
+        probeInitialDelay = b.probeInitialDelay;
+        probeCommand = b.probeCommand;
+        podPort = b.podPort;
+        burstSize = b.burstSize;
+        burstPeriod = b.burstPeriod;
+        clientConnections = b.clientConnections;
+        expectedExitCode = b.expectedExitCode;
+        requestsPerConnection = b.requestsPerConnection;
     }
 
     /** A builder; only the command is required. */
@@ -106,78 +132,89 @@ public final class RolloutHarness {
 
     /**
      * Runs the whole scenario and returns its report; the per-request log is in the report's
-     * {@link RolloutReport#requestLog()}. Every process it started is stopped when it returns or throws.
+     * {@link RolloutReport#requestLog()}. Every process and network namespace it created is gone when it returns or
+     * throws.
      *
-     * @throws IOException if HAProxy or a replica cannot be started, or a replica is not in rotation within the start
-     *         timeout: the rollout could not proceed, which says nothing about downtime
+     * @throws IOException if the data plane, a client or a replica cannot be started, or a replica is not an endpoint
+     *         within the start timeout: the run could not proceed, which says nothing about downtime
      */
     public RolloutReport run() throws IOException, InterruptedException {
         Timeline timeline = new Timeline();
         Path directory = workDirectory != null ? workDirectory : Files.createTempDirectory("rollout-");
         Files.createDirectories(directory);
         long runStarted = System.nanoTime();
-        int slots = replicas * revisions.size();
-        List<Replica> all = new ArrayList<>();
-        Deque<Replica> serving = new ArrayDeque<>();
-        List<CompletableFuture<Void>> terminations = new ArrayList<>();
-        LoadGenerator load = null;
-        boolean loadStopped = false;
-        Haproxy balancer = Haproxy.start(haproxy, directory.resolve("haproxy"), readinessPath, slots, checkInterval, 3);
-        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "rollout-timer");
-            thread.setDaemon(true);
-            return thread;
-        });
+        Run run = new Run(timeline, directory);
         try {
+            run.setUp();
             long phase = System.nanoTime();
             List<Replica> first = new ArrayList<>();
             for (int i = 0; i < replicas; i++) {
-                first.add(launch(0, all, directory, timeline));
+                first.add(run.launch(0, run.nextSlot()));
             }
             for (Replica replica : first) {
-                awaitInRotation(replica, balancer, timeline);
-                serving.addLast(replica);
+                run.admit(replica);
+                run.serving.addLast(replica);
             }
-            logger.info("{}: revision 0 deployed, {} replicas in rotation in {} ms", name, replicas, millisSince(phase));
-
-            RequestMix mix = requests.isEmpty() ? RequestMix.exampleService() : RequestMix.of(requests);
-            load = new LoadGenerator(balancer.frontend(), rate, connections, Duration.ofSeconds(2), readTimeout, mix,
-                    instanceHeader, timeline);
-            load.start();
+            logger.info("{}: revision 0 deployed, {} replicas are endpoints in {} ms", name, replicas,
+                    millisSince(phase));
+            run.startClients();
             pause(warmup);
-
-            for (int revision = 1; revision < revisions.size(); revision++) {
-                phase = System.nanoTime();
-                for (int i = 0; i < replicas; i++) {
-                    Replica fresh = launch(revision, all, directory, timeline);
-                    awaitInRotation(fresh, balancer, timeline);
-                    pause(minReady);
-                    terminations.add(terminate(serving.removeFirst(), balancer, timers, timeline));
-                    serving.addLast(fresh);
+            phase = System.nanoTime();
+            switch (scenario) {
+                case ROLLING_UPDATE -> {
+                    for (int revision = 1; revision < revisions.size(); revision++) {
+                        for (int i = 0; i < replicas; i++) {
+                            Replica fresh = run.launch(revision, run.nextSlot());
+                            run.admit(fresh);
+                            pause(minReady);
+                            run.terminate(run.serving.removeFirst());
+                            run.serving.addLast(fresh);
+                        }
+                        logger.info("{}: revision {} rolled out in {} ms", name, revision, millisSince(phase));
+                    }
                 }
-                logger.info("{}: revision {} rolled out in {} ms", name, revision, millisSince(phase));
+                case SCALE_DOWN -> run.terminate(run.serving.removeFirst());
+                case NODE_DRAIN -> {
+                    List<Replica> fresh = new ArrayList<>();
+                    for (int i = 0; i < Math.max(1, replicas - 1); i++) {
+                        run.terminate(run.serving.removeFirst());
+                        fresh.add(run.launch(Math.min(1, revisions.size() - 1), run.nextSlot()));
+                    }
+                    for (Replica replica : fresh) {
+                        run.admit(replica);
+                        run.serving.addLast(replica);
+                    }
+                }
+                case CONTAINER_RESTART -> {
+                    Replica crashed = run.serving.removeFirst();
+                    run.crash(crashed);
+                    // The kubelet restarts a container once it has seen it dead: until the process is reaped, its
+                    // /proc entry still names it, and a probe that checks the ready-file's writer would pass.
+                    try {
+                        crashed.onExit().get(terminationGracePeriod.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (ExecutionException | TimeoutException e) {
+                        throw new IOException("replica " + crashed.id + " still running after SIGKILL", e);
+                    }
+                    Replica restarted = run.launch(crashed.revision, crashed.slot);
+                    run.admit(restarted);
+                    run.serving.addLast(restarted);
+                }
             }
-            awaitAll(terminations, terminationGracePeriod.plus(endpointLag).plusSeconds(10));
+            logger.info("{}: scenario {} done in {} ms", name, scenario, millisSince(phase));
+            awaitAll(run.terminations, terminationGracePeriod.plus(endpointLag).plusSeconds(10));
             pause(cooldown);
-            load.stop(readTimeout.plusSeconds(5));
-            loadStopped = true;
+            run.stopClients();
         } finally {
-            try {
-                if (load != null && !loadStopped) {
-                    load.stop(Duration.ofSeconds(1));
-                }
-            } finally {
-                try {
-                    stopAll(all);
-                } finally {
-                    balancer.close();
-                    timers.shutdownNow();
-                }
-            }
+            run.close();
         }
-        RolloutReport report = new RolloutReport(name, rate, load.startedAt(), load.stoppedAt(), load.scheduled(),
-                load.records(), all, load.reconnects(), readyFileVariable != null, terminationGracePeriod,
-                endpointLag, directory.resolve("requests.csv"));
+        RolloutReport report = new RolloutReport(name, rate, run.loadStartedAt, run.loadStoppedAt, run.results, run.all,
+                readyFileVariable != null, terminationGracePeriod, endpointLag, expectedExitCode,
+                directory.resolve("requests.csv"));
+        if (dataPlane == DataPlane.NGINX) {
+            // nginx keeps its upstream keep-alive connections on the pods it already had (the Service address is
+            // its one upstream): a pod that enters once the pool is warm may get nothing until connections turn over.
+            report.exemptIdleNewReplicas("nginx reuses its upstream keep-alive connections to the pods it had");
+        }
         report.writeRequestLog();
         Files.writeString(directory.resolve("summary.txt"), report.summaryTable(), StandardCharsets.UTF_8);
         logger.info("{}: done in {} ms, {} requests, {} failed; log {}", name, millisSince(runStarted),
@@ -185,14 +222,305 @@ public final class RolloutHarness {
         return report;
     }
 
-    private Replica launch(int revision, List<Replica> all, Path directory, Timeline timeline) throws IOException {
-        int index = all.size() + 1;
-        Map<String, String> env = new LinkedHashMap<>(environment);
-        env.putAll(revisions.get(revision));
-        Replica replica = Replica.start("r" + revision + "-" + index, revision, index, command, env, portVariable,
-                listenPattern, instanceVariable, readyFileVariable, directory.resolve("replicas"), timeline);
-        all.add(replica);
-        return replica;
+    /** The state of one run: its data plane, replicas, clients and timers; {@link #close()} undoes everything. */
+    private final class Run implements AutoCloseable {
+        final Timeline timeline;
+        final Path directory;
+        final List<Replica> all = new ArrayList<>();
+        final Deque<Replica> serving = new ArrayDeque<>();
+        final List<CompletableFuture<Void>> terminations = new ArrayList<>();
+        final List<ClientRecords> results = new ArrayList<>();
+        final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "rollout-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        Haproxy balancer;
+        KubeProxy kube;
+        Nginx nginx;
+        LoadGenerator load;
+        final List<ExternalClient> external = new ArrayList<>();
+        boolean clientsStopped;
+        double loadStartedAt = Double.NaN;
+        double loadStoppedAt = Double.NaN;
+        int slots;
+
+        Run(Timeline timeline, Path directory) {
+            this.timeline = timeline;
+            this.directory = directory;
+        }
+
+        int slotsNeeded() {
+            return switch (scenario) {
+                case ROLLING_UPDATE -> replicas * revisions.size();
+                case NODE_DRAIN -> replicas + Math.max(1, replicas - 1);
+                case SCALE_DOWN, CONTAINER_RESTART -> replicas;
+            };
+        }
+
+        void setUp() throws IOException, InterruptedException {
+            if (dataPlane == DataPlane.HAPROXY) {
+                balancer = Haproxy.start(haproxy, directory.resolve("haproxy"), readinessPath, slotsNeeded(),
+                        checkInterval, 3);
+            } else {
+                String missing = KubeProxy.missingPrerequisite();
+                if (missing != null) {
+                    throw new IOException("data plane " + dataPlane + ": " + missing);
+                }
+                kube = KubeProxy.create(slotsNeeded(), podPort);
+                if (dataPlane == DataPlane.NGINX) {
+                    nginx = Nginx.start(kube, directory.resolve("nginx"), readTimeout);
+                }
+            }
+        }
+
+        int nextSlot() {
+            return ++slots;
+        }
+
+        Replica launch(int revision, int slot) throws IOException {
+            Map<String, String> env = new LinkedHashMap<>(environment);
+            env.putAll(revisions.get(revision));
+            long sameSlot = all.stream().filter(r -> r.slot == slot).count();
+            String id = "r" + revision + "-" + slot + (sameSlot == 0 ? "" : "." + sameSlot);
+            Replica replica;
+            if (kube == null) {
+                replica = Replica.start(id, revision, slot, List.of(), command, env, portVariable, 0, listenPattern,
+                        instanceVariable, readyFileVariable, directory.resolve("replicas").resolve(id + ".ready"),
+                        null, directory.resolve("replicas"), timeline);
+            } else {
+                // The pod's volume: a restarted container finds what the killed one left there.
+                Path volume = directory.resolve("pods").resolve("p" + slot).toAbsolutePath();
+                Files.createDirectories(volume);
+                replica = Replica.start(id, revision, slot, kube.inPod(slot, List.of()), command, env, portVariable,
+                        podPort, null, instanceVariable, readyFileVariable, volume.resolve("ready"), volume,
+                        directory.resolve("replicas").toAbsolutePath(), timeline);
+            }
+            all.add(replica);
+            return replica;
+        }
+
+        /** Waits until the replica is an endpoint: HAProxy's check passed, or the kubelet's probe did. */
+        void admit(Replica replica) throws IOException, InterruptedException {
+            if (kube == null) {
+                awaitInRotation(replica, balancer, timeline);
+                balancer.holdInRotation(replica.slot);
+                return;
+            }
+            CompletableFuture<Void> admitted = new CompletableFuture<>();
+            ScheduledFuture<?> probe = timers.scheduleAtFixedRate(() -> {
+                if (admitted.isDone()) {
+                    return;
+                }
+                try {
+                    if (probe(replica)) {
+                        // the file's time tells whether this process wrote it
+                        replica.readyAt = timeline.at(Files.getLastModifiedTime(replica.readyFile));
+                        kube.addEndpoint(replica.slot);
+                        replica.upAt = timeline.now();
+                        admitted.complete(null);
+                    } else if (!replica.isAlive()) {
+                        admitted.completeExceptionally(new IOException("replica " + replica.id + " exited with "
+                                + replica.exitValue() + " before it was ready; see " + replica.log));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    admitted.completeExceptionally(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    admitted.completeExceptionally(e);
+                }
+            }, probeInitialDelay.toNanos(), probePeriod.toNanos(), TimeUnit.NANOSECONDS);
+            try {
+                admitted.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw new IOException(e.getCause().getMessage(), e.getCause());
+            } catch (TimeoutException e) {
+                throw new IOException("replica " + replica.id + " not ready within " + startTimeout + "; see "
+                        + replica.log, e);
+            } finally {
+                probe.cancel(false);
+            }
+        }
+
+        /** One run of the kubelet's exec probe. */
+        private boolean probe(Replica replica) throws IOException, InterruptedException {
+            if (probeCommand.isEmpty()) {
+                return Files.exists(replica.readyFile);
+            }
+            List<String> command = new ArrayList<>();
+            for (String part : probeCommand) {
+                command.add(part.replace("{readyFile}", replica.readyFile.toString()));
+            }
+            Process process = new ProcessBuilder(kube.inPod(replica.slot, command))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!process.waitFor(3, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return false;
+            }
+            return process.exitValue() == 0;
+        }
+
+        void removeEndpoint(Replica replica) throws IOException, InterruptedException {
+            if (kube == null) {
+                balancer.remove(replica.slot);
+            } else {
+                kube.removeEndpoint(replica.slot);
+            }
+            replica.removedAt = timeline.now();
+        }
+
+        /** SIGTERM now, endpoint removal after the lag, SIGKILL after the grace period. */
+        void terminate(Replica replica) {
+            replica.terminatedByRollout = true;
+            replica.sigtermAt = timeline.now();
+            replica.terminate();
+            terminations.add(afterLagAndExit(replica, true));
+        }
+
+        /** SIGKILL now (a crash); the kubelet sees the container die and the endpoint goes after the lag. */
+        void crash(Replica replica) {
+            replica.terminatedByRollout = true;
+            replica.crashed = true;
+            replica.sigtermAt = timeline.now();
+            replica.kill();
+            terminations.add(afterLagAndExit(replica, false));
+        }
+
+        private CompletableFuture<Void> afterLagAndExit(Replica replica, boolean killAfterGrace) {
+            CompletableFuture<Void> removed = new CompletableFuture<>();
+            timers.schedule(() -> {
+                try {
+                    removeEndpoint(replica);
+                    removed.complete(null);
+                } catch (IOException | RuntimeException e) {
+                    removed.completeExceptionally(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    removed.completeExceptionally(e);
+                }
+            }, endpointLag.toNanos(), TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> kill = !killAfterGrace ? null : timers.schedule(() -> {
+                if (replica.isAlive()) {
+                    replica.killed = true;
+                    logger.warn("{}: replica {} still running {} after SIGTERM; SIGKILL", name, replica.id,
+                            terminationGracePeriod);
+                    replica.kill();
+                }
+            }, terminationGracePeriod.toNanos(), TimeUnit.NANOSECONDS);
+            CompletableFuture<Void> exited = replica.onExit().thenAccept(process -> {
+                replica.exitedAt = timeline.now();
+                replica.exitCode = process.exitValue();
+                if (kill != null) {
+                    kill.cancel(false);
+                }
+            });
+            return CompletableFuture.allOf(removed, exited);
+        }
+
+        void startClients() throws IOException, InterruptedException {
+            String host;
+            int port;
+            List<String> prefix;
+            if (kube == null) {
+                host = balancer.frontend().getHostString();
+                port = balancer.frontend().getPort();
+                prefix = List.of();
+            } else {
+                host = nginx != null ? Nginx.address().getHostString() : KubeProxy.SERVICE_ADDRESS;
+                port = nginx != null ? Nginx.PORT : KubeProxy.SERVICE_PORT;
+                prefix = kube.inNode(List.of());
+            }
+            Path clientsDirectory = directory.resolve("clients");
+            if (kube == null) {
+                RequestMix mix = requests.isEmpty() ? RequestMix.exampleService() : RequestMix.of(requests);
+                load = new LoadGenerator(balancer.frontend(), rate, connections, Duration.ofSeconds(2), readTimeout,
+                        mix, instanceHeader, timeline).requestsPerConnection(requestsPerConnection);
+                load.start();
+            } else {
+                external.add(ExternalClient.java("raw", prefix, host, port, rate, connections, requestsPerConnection,
+                        0, burstPeriod,
+                        readTimeout, requests, instanceHeader, timeline, clientsDirectory));
+            }
+            for (Client client : clients) {
+                switch (client) {
+                    case JDK, APACHE -> external.add(ExternalClient.java(client == Client.JDK ? "jdk" : "apache",
+                            prefix, host, port, rate, clientConnections, 0, burstSize, burstPeriod, readTimeout,
+                            requests, instanceHeader, timeline, clientsDirectory));
+                    case HEY -> external.add(ExternalClient.hey(prefix, "http://" + host + ':' + port + heyPath(),
+                            4, 1000.0 / burstPeriod.toMillis(), heyBody(), readTimeout, Duration.ofMinutes(30),
+                            clientsDirectory));
+                }
+            }
+            // JVMs starting on a busy machine: started together, each given a generous bound, never a fixed sleep.
+            for (ExternalClient client : external) {
+                client.awaitStarted(Duration.ofSeconds(120));
+            }
+            loadStartedAt = timeline.now();
+        }
+
+        void stopClients() throws IOException, InterruptedException {
+            clientsStopped = true;
+            Duration bound = readTimeout.plusSeconds(10);
+            IOException failure = null;
+            if (load != null) {
+                load.stop(readTimeout.plusSeconds(5));
+                results.add(ClientRecords.of("raw", load));
+                loadStartedAt = load.startedAt();
+                loadStoppedAt = load.stoppedAt();
+            } else {
+                loadStoppedAt = timeline.now();
+            }
+            for (ExternalClient client : external) {
+                try {
+                    results.add(client.stop(bound));
+                } catch (IOException e) {
+                    client.kill();
+                    failure = failure == null ? e : failure;
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            try {
+                if (!clientsStopped) {
+                    if (load != null) {
+                        load.stop(Duration.ofSeconds(1));
+                    }
+                    external.forEach(ExternalClient::kill);
+                }
+            } finally {
+                try {
+                    stopAll(all);
+                } finally {
+                    if (nginx != null) {
+                        nginx.close();
+                    }
+                    if (balancer != null) {
+                        balancer.close();
+                    }
+                    if (kube != null) {
+                        kube.close();
+                    }
+                    timers.shutdownNow();
+                }
+            }
+        }
+    }
+
+    /** hey's requests: the first POST of the request list, else the example service's creation. */
+    private String heyPath() {
+        return requests.stream().filter(r -> r.startsWith("POST ")).findFirst()
+                .map(r -> r.split("\\s+", 3)[1]).orElse("/users");
+    }
+
+    private String heyBody() {
+        return requests.stream().filter(r -> r.startsWith("POST ")).findFirst()
+                .map(r -> r.split("\\s+", 3)).filter(parts -> parts.length == 3).map(parts -> parts[2])
+                .orElse("{\"name\":\"hey\",\"email\":\"hey@example.test\"}");
     }
 
     /** Routes the replica's slot to its port and waits until HAProxy's own check has put it in rotation. */
@@ -218,38 +546,6 @@ public final class RolloutHarness {
         if (replica.readyFile != null && Files.exists(replica.readyFile)) {
             replica.readyAt = timeline.at(Files.getLastModifiedTime(replica.readyFile));
         }
-    }
-
-    /** SIGTERM now, removal from HAProxy after the lag, SIGKILL after the grace period. */
-    private CompletableFuture<Void> terminate(Replica replica, Haproxy balancer, ScheduledExecutorService timers,
-                                              Timeline timeline) {
-        replica.terminatedByRollout = true;
-        replica.sigtermAt = timeline.now();
-        replica.terminate();
-        CompletableFuture<Void> removed = new CompletableFuture<>();
-        timers.schedule(() -> {
-            try {
-                balancer.remove(replica.slot);
-                replica.removedAt = timeline.now();
-                removed.complete(null);
-            } catch (IOException | RuntimeException e) {
-                removed.completeExceptionally(e);
-            }
-        }, endpointLag.toNanos(), TimeUnit.NANOSECONDS);
-        ScheduledFuture<?> kill = timers.schedule(() -> {
-            if (replica.isAlive()) {
-                replica.killed = true;
-                logger.warn("{}: replica {} still running {} after SIGTERM; SIGKILL", name, replica.id,
-                        terminationGracePeriod);
-                replica.kill();
-            }
-        }, terminationGracePeriod.toNanos(), TimeUnit.NANOSECONDS);
-        CompletableFuture<Void> exited = replica.onExit().thenAccept(process -> {
-            replica.exitedAt = timeline.now();
-            replica.exitCode = process.exitValue();
-            kill.cancel(false);
-        });
-        return CompletableFuture.allOf(removed, exited);
     }
 
     private static void awaitAll(List<CompletableFuture<Void>> futures, Duration bound)
@@ -338,12 +634,18 @@ public final class RolloutHarness {
                 "  --grace SECONDS           terminationGracePeriodSeconds (10)",
                 "  --min-ready SECONDS       minReadySeconds (1)",
                 "  --work-dir DIR            where logs and requests.csv go (a temporary directory)",
-                "  --haproxy PATH            haproxy executable (haproxy on the PATH, else /usr/sbin/haproxy)");
+                "  --haproxy PATH            haproxy executable (haproxy on the PATH, else /usr/sbin/haproxy)",
+                "  --data-plane NAME         haproxy, kube-proxy or nginx (haproxy; the others need root and a",
+                "                            ready-file variable: the kubelet's exec probe reads the ready-file)",
+                "  --scenario NAME           rolling-update, scale-down, node-drain or container-restart",
+                "                            (rolling-update)",
+                "  --client NAME             jdk, apache or hey beside the raw generator (repeatable; none)");
     }
 
     static RolloutHarnessBuilder parse(String[] args) {
         RolloutHarnessBuilder builder = builder();
         List<String> requestList = new ArrayList<>();
+        List<Client> clientList = new ArrayList<>();
         int i = 0;
         for (; i < args.length && !args[i].equals("--"); i += 2) {
             String option = args[i];
@@ -385,6 +687,14 @@ public final class RolloutHarness {
                 case "--min-ready" -> builder.minReady(seconds(value));
                 case "--work-dir" -> builder.workDirectory(Path.of(value));
                 case "--haproxy" -> builder.haproxy(value);
+                case "--data-plane" -> builder.dataPlane(DataPlane.valueOf(constant("data-plane", value,
+                        DataPlane.values())));
+                case "--scenario" -> builder.scenario(Scenario.valueOf(constant("scenario", value,
+                        Scenario.values())));
+                case "--client" -> {
+                    clientList.add(Client.valueOf(constant("client", value, Client.values())));
+                    builder.clients(clientList.toArray(Client[]::new));
+                }
                 default -> throw new IllegalArgumentException("unknown option: " + option);
             }
         }
@@ -394,6 +704,21 @@ public final class RolloutHarness {
         builder.requests(requestList);
         builder.command(Arrays.asList(args).subList(i + 1, args.length));
         return builder;
+    }
+
+    /** {@code kube-proxy} to {@code KUBE_PROXY}, or a usage error listing what is accepted. */
+    private static String constant(String option, String value, Enum<?>[] accepted) {
+        String name = value.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        for (Enum<?> constant : accepted) {
+            if (constant.name().equals(name)) {
+                return name;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (Enum<?> constant : accepted) {
+            names.add(constant.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
+        throw new IllegalArgumentException(option + ": " + value + " (expected: one of " + names + ")");
     }
 
     private static Duration seconds(String value) {

@@ -4,10 +4,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +43,18 @@ public final class RolloutHarnessBuilder {
     Path workDirectory;
     String haproxy = Haproxy.defaultBinary();
     String name = "rollout";
+    DataPlane dataPlane = DataPlane.HAPROXY;
+    Scenario scenario = Scenario.ROLLING_UPDATE;
+    Set<Client> clients = EnumSet.noneOf(Client.class);
+    Duration probePeriod = Duration.ofSeconds(1);
+    Duration probeInitialDelay = Duration.ZERO;
+    List<String> probeCommand = List.of();
+    int podPort = 8080;
+    int burstSize = 24;
+    Duration burstPeriod = Duration.ofMillis(3500);
+    int clientConnections = 8;
+    int expectedExitCode = 143;
+    int requestsPerConnection;
 
     RolloutHarnessBuilder() {
     }
@@ -284,9 +299,8 @@ public final class RolloutHarnessBuilder {
     }
 
     /**
-     * How often HAProxy checks a replica in rotation; three failed checks in a row take it out. Must leave the lag
-     * (not the replica's readiness flip) to remove a terminating replica: {@code 2 * checkInterval > endpointLag}.
-     * The default is 3 s.
+     * How often HAProxy checks a replica that just entered rotation, until the harness stops its checks (at once: from
+     * then on only the endpoint lag removes a replica, never its own readiness flip). The default is 3 s.
      *
      * @throws IllegalArgumentException if it is below 100 ms
      */
@@ -314,6 +328,114 @@ public final class RolloutHarnessBuilder {
         return this;
     }
 
+    /**
+     * What stands between the clients and the replicas. The default is {@link DataPlane#HAPROXY}; the others need
+     * root and a ready-file ({@link #readyFileVariable(String)}), which the kubelet's exec probe reads.
+     */
+    public RolloutHarnessBuilder dataPlane(DataPlane dataPlane) {
+        this.dataPlane = Objects.requireNonNull(dataPlane, "dataPlane cannot be null");
+        return this;
+    }
+
+    /** What happens to the replicas. The default is {@link Scenario#ROLLING_UPDATE}. */
+    public RolloutHarnessBuilder scenario(Scenario scenario) {
+        this.scenario = Objects.requireNonNull(scenario, "scenario cannot be null");
+        return this;
+    }
+
+    /**
+     * Real clients that run beside the raw generator, each in a process of its own (in the node namespace when the
+     * data plane has one). The default is none.
+     */
+    public RolloutHarnessBuilder clients(Client... clients) {
+        Objects.requireNonNull(clients, "clients cannot be null");
+        Set<Client> set = EnumSet.noneOf(Client.class);
+        for (Client client : clients) {
+            set.add(Objects.requireNonNull(client, "client cannot be null"));
+        }
+        this.clients = set;
+        return this;
+    }
+
+    /**
+     * The kubelet's readiness probe: the ready-file is checked {@code initialDelay} after a container starts, then
+     * every {@code period} ({@code initialDelaySeconds}, {@code periodSeconds}); a pod enters the endpoints when it
+     * passes. Used by the data planes with pods. The defaults are 0 and 1 s.
+     *
+     * @throws IllegalArgumentException if the period is not positive or the delay is negative
+     */
+    public RolloutHarnessBuilder readinessProbe(Duration initialDelay, Duration period) {
+        this.probeInitialDelay = notNegative("probeInitialDelay", initialDelay);
+        this.probePeriod = positive("probePeriod", period);
+        return this;
+    }
+
+    /**
+     * The kubelet's exec readiness probe: a command run in the pod's network namespace, where {@code {readyFile}}
+     * stands for the pod's ready-file; exit status 0 passes (bounded by 3 s, {@code timeoutSeconds}). The default,
+     * an empty list, passes while the ready-file exists ({@code cat <ready-file>}). lifecycle's own probe
+     * ({@code ReadyFile.probeCommand}) also rejects a file left by a killed process.
+     *
+     * @throws IllegalArgumentException if the command does not mention {@code {readyFile}}
+     */
+    public RolloutHarnessBuilder readinessProbeCommand(List<String> command) {
+        Objects.requireNonNull(command, "command cannot be null");
+        if (!command.isEmpty() && command.stream().noneMatch(part -> part.contains("{readyFile}"))) {
+            throw new IllegalArgumentException("readinessProbeCommand: " + command
+                    + " (expected: a command that reads {readyFile})");
+        }
+        this.probeCommand = List.copyOf(command);
+        return this;
+    }
+
+    /**
+     * The pooled clients' schedule ({@link Client#JDK}, {@link Client#APACHE}): {@code size} requests due at once
+     * every {@code period}, over at most {@code connections} connections, so that pooled connections sit idle
+     * between bursts; make the period longer than the pre-stop delay to keep connections idle across it. The defaults
+     * are 24 requests every 3.5 s over 8 connections.
+     *
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public RolloutHarnessBuilder bursts(int size, Duration period, int connections) {
+        if (size < 1 || size > 10_000) {
+            throw new IllegalArgumentException("burstSize: " + size + " (expected: 1..10000)");
+        }
+        if (connections < 1 || connections > 1000) {
+            throw new IllegalArgumentException("clientConnections: " + connections + " (expected: 1..1000)");
+        }
+        this.burstPeriod = positive("burstPeriod", period);
+        this.burstSize = size;
+        this.clientConnections = connections;
+        return this;
+    }
+
+    /**
+     * The raw generator closes a connection after {@code n} responses and opens a new one, as clients that come and
+     * go would; new connections are what an endpoint left to a stopped replica refuses. The default, 0, keeps
+     * connections for good.
+     *
+     * @throws IllegalArgumentException if it is negative
+     */
+    public RolloutHarnessBuilder requestsPerConnection(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("requestsPerConnection: " + n + " (expected: >= 0)");
+        }
+        this.requestsPerConnection = n;
+        return this;
+    }
+
+    /**
+     * The exit status every terminated replica must have after SIGTERM. The default is 143 (128 + 15), the status of
+     * a JVM ended by SIGTERM.
+     */
+    public RolloutHarnessBuilder expectedExitCode(int expectedExitCode) {
+        if (expectedExitCode < 0 || expectedExitCode > 255) {
+            throw new IllegalArgumentException("expectedExitCode: " + expectedExitCode + " (expected: 0..255)");
+        }
+        this.expectedExitCode = expectedExitCode;
+        return this;
+    }
+
     /** A name for the run in the summary. The default is {@code rollout}. */
     public RolloutHarnessBuilder name(String name) {
         this.name = Objects.requireNonNull(name, "name cannot be null");
@@ -323,17 +445,20 @@ public final class RolloutHarnessBuilder {
     /**
      * Builds the harness.
      *
-     * @throws IllegalStateException if no command was given
-     * @throws IllegalArgumentException if the check interval would let a replica's own readiness flip remove it
-     *         before the endpoint lag does
+     * @throws IllegalStateException if no command was given, or a data plane with pods has no ready-file for the
+     *         kubelet's probe
      */
     public RolloutHarness build() {
         if (command.isEmpty()) {
             throw new IllegalStateException("command not set: call command(List) before build()");
         }
-        if (checkInterval.multipliedBy(2).compareTo(endpointLag) <= 0) {
-            throw new IllegalArgumentException("checkInterval: " + checkInterval + " (expected: > endpointLag / 2 = "
-                    + endpointLag.dividedBy(2) + ", so that the lag, not the health check, removes a replica)");
+        if (dataPlane != DataPlane.HAPROXY && readyFileVariable == null) {
+            throw new IllegalStateException("readyFileVariable not set: the data plane " + dataPlane
+                    + " probes readiness with the ready-file, as an exec probe would");
+        }
+        if (dataPlane != DataPlane.HAPROXY && listenPattern != null) {
+            throw new IllegalStateException("listenPattern: " + listenPattern + " (expected: none with the data plane "
+                    + dataPlane + ": every pod listens on port " + podPort + ")");
         }
         return new RolloutHarness(this);
     }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -17,21 +18,38 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * What one {@link RolloutHarness#run()} saw: every request's outcome, latencies, and per replica when it became
- * ready, received SIGTERM, left the load balancer and exited, and which requests it served meanwhile.
+ * What one {@link RolloutHarness#run()} saw: every client's requests and outcomes, latencies, and per replica when it
+ * became ready, received SIGTERM, left the load balancer and exited, and which requests it served meanwhile.
  *
- * <p>{@link #violations()} checks the zero-downtime promise: no failed request; at least 98% of the scheduled
- * requests completed; every replica served traffic; every terminated replica served requests sent between its SIGTERM
- * and its removal from the load balancer (so the endpoint lag was really exercised); no replica answered before its
- * ready-file appeared (when one is configured); and every terminated replica exited by itself within the grace period.
+ * <p>{@link #violations()} checks the zero-downtime promise, every rule for every client:
+ * <ul>
+ *   <li>no failed request;</li>
+ *   <li>no request vanished: each request a client scheduled is recorded exactly once (a worker that died or was still
+ *       busy at the end would otherwise lose its requests silently);</li>
+ *   <li>every client sent requests, and every replica served some;</li>
+ *   <li>no replica answered before its ready-file appeared (when one is configured);</li>
+ *   <li>every terminated replica served requests sent between its SIGTERM and its removal from the endpoints (so the
+ *       endpoint lag was really exercised), was removed, exited by itself within the grace period, and with the
+ *       expected status (143 after SIGTERM);</li>
+ *   <li>a restarted container entered the endpoints only after its own process wrote the ready-file, never on the
+ *       stale one of the process that was killed.</li>
+ * </ul>
+ * Reconnects (a keep-alive connection the server closed while idle, before the next request was written) are not
+ * failures; they are reported per client and reason.
  */
 public final class RolloutReport {
 
-    /** Completed requests needed, as a share of the scheduled ones. */
-    static final double REQUIRED_COMPLETION = 0.98;
-
     /** Slack when comparing a ready-file's wall-clock time with the monotonic timeline. */
     private static final double CLOCK_SLACK_MILLIS = 5;
+
+    /**
+     * After a crashed replica left the endpoints, how long failures are still the crash's: a request routed to it just
+     * before the removal fails when its connection attempt or its read ends.
+     */
+    static final double CRASH_SETTLE_MILLIS = 1000;
+
+    /** How many lost sequence numbers a violation names. */
+    private static final int NAMED_GAPS = 5;
 
     /**
      * One replica's history; times are milliseconds since the start of the run, {@code NaN} when it did not happen.
@@ -40,55 +58,66 @@ public final class RolloutReport {
      * @param servedInLagWindow requests it answered that were sent after its SIGTERM and before its removal
      * @param inFlightAtSigterm requests it answered that were sent before its SIGTERM and completed after it
      * @param servedBeforeReady requests it answered that completed before its ready-file appeared
+     * @param crashed whether the scenario SIGKILLed it on purpose (a container crash), so that it is exempt from the
+     *        termination rules
      */
     public record ReplicaSummary(String id, int revision, long requests, double startedAt, double readyAt,
                                  double inRotationAt, double sigtermAt, double removedAt, double exitedAt,
                                  int exitCode, boolean killed, long servedInLagWindow, long inFlightAtSigterm,
-                                 long servedBeforeReady) {
+                                 long servedBeforeReady, boolean crashed) {
 
-        /** Whether the rollout terminated this replica (the last revision's replicas are only stopped at the end). */
+        /** Whether the run terminated this replica (the last revision's replicas are only stopped at the end). */
         public boolean terminated() {
             return !Double.isNaN(sigtermAt);
         }
     }
 
+    /**
+     * What one client saw.
+     *
+     * @param scheduled requests it scheduled, {@code -1} for a closed-loop client ({@code hey})
+     * @param reconnects new connections opened without a failed request, by reason; empty when the client cannot tell
+     */
+    public record ClientSummary(String client, long scheduled, long requests, long completed, long failures,
+                                Map<Outcome, Long> outcomes, Map<String, Long> reconnects) {}
+
     private final String name;
     private final int rate;
     private final double loadStartedAt;
     private final double loadStoppedAt;
-    private final long scheduled;
+    private final List<ClientRecords> clients;
     private final List<RequestRecord> records;
     private final Map<Outcome, Long> outcomes;
-    private final Map<String, Long> reconnects;
     private final List<ReplicaSummary> replicas;
     private final boolean readyFileChecked;
     private final Duration terminationGracePeriod;
     private final Duration endpointLag;
+    private final int expectedExitCode;
     private final Path requestLog;
     private final double[] latencies;
+    /** Why replicas never terminated may serve nothing, or null: every replica must serve. */
+    private String idleNewReplicasReason;
 
-    RolloutReport(String name, int rate, double loadStartedAt, double loadStoppedAt, long scheduled,
-                  List<RequestRecord> records, List<Replica> replicas, Map<LoadGenerator.Reconnect, Long> reconnects,
-                  boolean readyFileChecked, Duration terminationGracePeriod, Duration endpointLag, Path requestLog) {
+    RolloutReport(String name, int rate, double loadStartedAt, double loadStoppedAt, List<ClientRecords> clients,
+                  List<Replica> replicas, boolean readyFileChecked, Duration terminationGracePeriod,
+                  Duration endpointLag, int expectedExitCode, Path requestLog) {
         this.name = name;
         this.rate = rate;
         this.loadStartedAt = loadStartedAt;
         this.loadStoppedAt = loadStoppedAt;
-        this.scheduled = scheduled;
-        this.records = records.stream().sorted(Comparator.comparingLong(RequestRecord::sequence)).toList();
+        this.clients = List.copyOf(clients);
+        this.records = clients.stream().flatMap(c -> c.records.stream())
+                .sorted(Comparator.comparingDouble(RequestRecord::scheduled)).toList();
         this.readyFileChecked = readyFileChecked;
         this.terminationGracePeriod = terminationGracePeriod;
         this.endpointLag = endpointLag;
+        this.expectedExitCode = expectedExitCode;
         this.requestLog = requestLog;
         Map<Outcome, Long> counts = new EnumMap<>(Outcome.class);
         for (Outcome outcome : Outcome.values()) {
-            counts.put(outcome, 0L);
+            counts.put(outcome, clients.stream().mapToLong(c -> c.outcomes.get(outcome)).sum());
         }
-        this.records.forEach(r -> counts.merge(r.outcome(), 1L, Long::sum));
         this.outcomes = Collections.unmodifiableMap(counts);
-        Map<String, Long> reasons = new LinkedHashMap<>();
-        reconnects.forEach((reason, count) -> reasons.put(reason.name(), count));
-        this.reconnects = Collections.unmodifiableMap(reasons);
         this.latencies = this.records.stream().filter(r -> r.outcome() == Outcome.OK)
                 .mapToDouble(RequestRecord::latency).sorted().toArray();
         this.replicas = replicas.stream().map(this::summarize).toList();
@@ -116,17 +145,23 @@ public final class RolloutReport {
         }
         return new ReplicaSummary(replica.id, replica.revision, requests, replica.startedAt, replica.readyAt,
                 replica.upAt, replica.sigtermAt, replica.removedAt, replica.exitedAt, replica.exitCode,
-                replica.killed, lagWindow, inFlight, beforeReady);
+                replica.killed, lagWindow, inFlight, beforeReady, replica.crashed);
     }
 
-    /** Every request sent or scheduled. */
+    /** Every request sent or scheduled, by every client. */
     public long requests() {
-        return records.size();
+        return clients.stream().mapToLong(ClientRecords::requests).sum();
     }
 
-    /** Requests scheduled by the open-loop generator: rate x load duration. */
+    /** Requests scheduled by the open-loop clients (rate x load duration, or bursts x burst size). */
     public long scheduled() {
-        return scheduled;
+        return clients.stream().mapToLong(c -> Math.max(0, c.scheduled)).sum();
+    }
+
+    /** Every client of the run, the raw generator first. */
+    public List<ClientSummary> clients() {
+        return clients.stream().map(c -> new ClientSummary(c.client, c.scheduled, c.requests(), c.completed(),
+                c.failures(), c.outcomes, c.reconnects)).toList();
     }
 
     /** Requests with a 2xx response. */
@@ -136,17 +171,22 @@ public final class RolloutReport {
 
     /** Failed requests: every outcome but {@link Outcome#OK}. */
     public long failures() {
-        return records.size() - completed();
+        return requests() - completed();
     }
 
-    /** The count of each outcome, every outcome present. */
+    /** The count of each outcome over every client, every outcome present. */
     public Map<Outcome, Long> outcomes() {
         return outcomes;
     }
 
-    /** New connections opened without a failed request, by reason (e.g. {@code CONNECTION_CLOSE}). */
+    /**
+     * New connections opened without a failed request, by reason (e.g. {@code CONNECTION_CLOSE}), summed over the
+     * clients that can tell.
+     */
     public Map<String, Long> reconnects() {
-        return reconnects;
+        Map<String, Long> sum = new LinkedHashMap<>();
+        clients.forEach(c -> c.reconnects.forEach((reason, n) -> sum.merge(reason, n, Long::sum)));
+        return Collections.unmodifiableMap(sum);
     }
 
     /** Every replica of the run, in start order. */
@@ -173,25 +213,36 @@ public final class RolloutReport {
     /** Why this run was not free of downtime; empty when it was. */
     public List<String> violations() {
         List<String> violations = new ArrayList<>();
-        if (failures() > 0) {
-            violations.add(failures() + " failed requests: " + failureCounts());
-        }
-        if (completed() < REQUIRED_COMPLETION * scheduled) {
-            violations.add(String.format(Locale.ROOT, "%d of %d scheduled requests completed (%.1f%%, expected: >= %.0f%%)",
-                    completed(), scheduled, 100.0 * completed() / Math.max(1, scheduled), 100 * REQUIRED_COMPLETION));
+        for (ClientRecords c : clients) {
+            long crash = crashFailures(c);
+            if (c.failures() - crash > 0) {
+                violations.add(c.client + ": " + (c.failures() - crash) + " failed requests: "
+                        + failureCounts(c.outcomes) + (crash > 0 ? " (" + crash + " of them the crash's)" : ""));
+            }
+            if (c.requests() == 0) {
+                violations.add(c.client + ": no request recorded: the client did not run");
+            }
+            if (c.scheduled >= 0) {
+                reconcile(c, violations);
+            }
         }
         for (ReplicaSummary r : replicas) {
-            if (r.requests() == 0) {
+            if (r.requests() == 0 && !r.crashed() && (r.terminated() || idleNewReplicasReason == null)) {
                 violations.add("replica " + r.id() + " served no request");
             }
-            if (readyFileChecked && Double.isNaN(r.readyAt())) {
+            if (readyFileChecked && Double.isNaN(r.readyAt()) && !r.crashed()) {
                 violations.add("replica " + r.id() + " was in rotation without its ready-file");
             }
             if (r.servedBeforeReady() > 0) {
                 violations.add("replica " + r.id() + " answered " + r.servedBeforeReady()
                         + " requests before it was ready");
             }
-            if (!r.terminated()) {
+            if (readyFileChecked && r.readyAt() < r.startedAt() - CLOCK_SLACK_MILLIS) {
+                violations.add(String.format(Locale.ROOT, "replica %s entered the endpoints on a stale ready-file: "
+                        + "written at %.3f s, before the process started at %.3f s", r.id(), r.readyAt() / 1000,
+                        r.startedAt() / 1000));
+            }
+            if (!r.terminated() || r.crashed()) {
                 continue;
             }
             if (r.servedInLagWindow() == 0) {
@@ -206,9 +257,68 @@ public final class RolloutReport {
                         + " after SIGTERM and was SIGKILLed");
             } else if (Double.isNaN(r.exitedAt())) {
                 violations.add("replica " + r.id() + " did not exit after SIGTERM");
+            } else if (r.exitCode() != expectedExitCode) {
+                violations.add("replica " + r.id() + " exited with status " + r.exitCode() + " after SIGTERM "
+                        + "(expected: " + expectedExitCode + ")");
             }
         }
         return violations;
+    }
+
+    /**
+     * Failures of a client that completed while a crashed replica was still an endpoint (between its SIGKILL and its
+     * removal plus {@link #CRASH_SETTLE_MILLIS}): the crash's, not a violation. Only clients whose requests we see
+     * one by one can be exempted.
+     */
+    long crashFailures(ClientRecords c) {
+        List<ReplicaSummary> crashed = replicas.stream().filter(ReplicaSummary::crashed).toList();
+        if (crashed.isEmpty()) {
+            return 0;
+        }
+        return c.records.stream().filter(r -> r.outcome().isFailure()).filter(r -> crashed.stream().anyMatch(x ->
+                r.completed() >= x.sigtermAt() && r.completed() <= x.removedAt() + CRASH_SETTLE_MILLIS)).count();
+    }
+
+    /**
+     * Lets replicas that were never terminated serve no request (a front that keeps its connections on the replicas
+     * it had); the summary says why. A terminated replica must still have served in its lag window.
+     */
+    void exemptIdleNewReplicas(String reason) {
+        this.idleNewReplicasReason = reason;
+    }
+
+    /** Every scheduled sequence number 0..scheduled-1 recorded exactly once, and nothing else. */
+    private static void reconcile(ClientRecords c, List<String> violations) {
+        BitSet seen = new BitSet();
+        List<Long> duplicates = new ArrayList<>();
+        List<Long> unknown = new ArrayList<>();
+        for (RequestRecord r : c.records) {
+            if (r.sequence() < 0 || r.sequence() >= c.scheduled) {
+                unknown.add(r.sequence());
+            } else if (seen.get((int) r.sequence())) {
+                duplicates.add(r.sequence());
+            } else {
+                seen.set((int) r.sequence());
+            }
+        }
+        long missing = c.scheduled - seen.cardinality();
+        if (missing > 0) {
+            List<Integer> named = new ArrayList<>();
+            for (int i = seen.nextClearBit(0); i < c.scheduled && named.size() < NAMED_GAPS;
+                    i = seen.nextClearBit(i + 1)) {
+                named.add(i);
+            }
+            violations.add(c.client + ": " + missing + " of " + c.scheduled + " scheduled requests were never "
+                    + "recorded (lost; first: " + named + ")");
+        }
+        if (!duplicates.isEmpty()) {
+            violations.add(c.client + ": " + duplicates.size() + " requests recorded twice (first: "
+                    + duplicates.subList(0, Math.min(NAMED_GAPS, duplicates.size())) + ")");
+        }
+        if (!unknown.isEmpty()) {
+            violations.add(c.client + ": " + unknown.size() + " records of requests never scheduled (first: "
+                    + unknown.subList(0, Math.min(NAMED_GAPS, unknown.size())) + ")");
+        }
     }
 
     /** Whether {@link #violations()} is empty. */
@@ -216,7 +326,7 @@ public final class RolloutReport {
         return violations().isEmpty();
     }
 
-    private String failureCounts() {
+    private static String failureCounts(Map<Outcome, Long> outcomes) {
         return outcomes.entrySet().stream().filter(e -> e.getKey().isFailure() && e.getValue() > 0)
                 .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
     }
@@ -227,14 +337,21 @@ public final class RolloutReport {
         double seconds = (loadStoppedAt - loadStartedAt) / 1000;
         out.append(String.format(Locale.ROOT, "== %s: %.1f s of load at %d req/s, endpoint lag %s, grace %s%n",
                 name, seconds, rate, endpointLag, terminationGracePeriod));
-        out.append(String.format(Locale.ROOT,
-                "requests %d (scheduled %d), completed %d (%.2f%%), failed %d%n", requests(), scheduled, completed(),
-                100.0 * completed() / Math.max(1, scheduled), failures()));
-        out.append("failures by kind: ").append(failures() == 0 ? "none" : failureCounts()).append('\n');
+        for (ClientRecords c : clients) {
+            out.append(String.format(Locale.ROOT, "client %s: requests %d (scheduled %s), completed %d, failed %d%s%n",
+                    c.client, c.requests(), c.scheduled < 0 ? "-" : Long.toString(c.scheduled), c.completed(),
+                    c.failures(), c.failures() == 0 ? "" : " (" + failureCounts(c.outcomes) + ")"));
+            out.append("  reconnects without failure: ").append(!c.reconnectsObservable ? "not observable"
+                    : c.reconnects.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                    .collect(Collectors.joining(", "))).append('\n');
+            c.notes.forEach(note -> out.append("  ").append(note).append('\n'));
+            long crash = crashFailures(c);
+            if (crash > 0) {
+                out.append("  failures caused by a crash (not violations): ").append(crash).append('\n');
+            }
+        }
         out.append(String.format(Locale.ROOT, "latency of completed requests: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                 latencyMillis(0.5), latencyMillis(0.99), latencyMillis(1)));
-        out.append("reconnects without failure: ").append(reconnects.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))).append('\n');
         out.append(String.format(Locale.ROOT, "%-8s %3s %8s %8s %8s %8s %8s %8s %5s %6s %9s %9s %7s%n",
                 "replica", "rev", "requests", "ready_s", "inrot_s", "sigterm", "removed", "exited", "code",
                 "killed", "lag_wind", "inflight", "early"));
@@ -242,8 +359,13 @@ public final class RolloutReport {
             out.append(String.format(Locale.ROOT, "%-8s %3d %8d %8s %8s %8s %8s %8s %5s %6s %9d %9d %7d%n",
                     r.id(), r.revision(), r.requests(), secondsOf(r.readyAt()), secondsOf(r.inRotationAt()),
                     secondsOf(r.sigtermAt()), secondsOf(r.removedAt()), secondsOf(r.exitedAt()),
-                    r.exitCode() == Integer.MIN_VALUE ? "-" : Integer.toString(r.exitCode()), r.killed() ? "yes" : "no",
+                    r.exitCode() == Integer.MIN_VALUE ? "-" : Integer.toString(r.exitCode()),
+                    r.crashed() ? "crash" : r.killed() ? "yes" : "no",
                     r.servedInLagWindow(), r.inFlightAtSigterm(), r.servedBeforeReady()));
+        }
+        if (idleNewReplicasReason != null) {
+            replicas.stream().filter(r -> r.requests() == 0 && !r.terminated()).forEach(r -> out.append("replica ")
+                    .append(r.id()).append(" served no request: ").append(idleNewReplicasReason).append('\n'));
         }
         out.append("(times in s from the start of the run; lag_wind: requests sent between SIGTERM and removal; "
                 + "inflight: sent before SIGTERM, answered after; early: answered before the ready-file)\n");
@@ -259,11 +381,13 @@ public final class RolloutReport {
 
     void writeRequestLog() throws IOException {
         try (BufferedWriter out = Files.newBufferedWriter(requestLog, StandardCharsets.UTF_8)) {
-            out.write(RequestRecord.CSV_HEADER);
+            out.write("client," + RequestRecord.CSV_HEADER);
             out.newLine();
-            for (RequestRecord r : records) {
-                out.write(r.toCsv());
-                out.newLine();
+            for (ClientRecords c : clients) {
+                for (RequestRecord r : c.records) {
+                    out.write(c.client + ',' + r.toCsv());
+                    out.newLine();
+                }
             }
         }
     }

@@ -9,8 +9,29 @@ import java.util.concurrent.TimeUnit;
  * millisecond or so.
  */
 final class Timeline {
-    private final long originNanos = System.nanoTime();
-    private final long originEpochMicros = TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
+    private final long originNanos;
+    private final long originEpochMicros;
+
+    Timeline() {
+        this(System.nanoTime(), TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+    }
+
+    /**
+     * The timeline of another process on this machine: {@link System#nanoTime()} reads the same monotonic clock
+     * ({@code CLOCK_MONOTONIC}) in every JVM of a Linux machine, so a child's records share its parent's axis.
+     */
+    Timeline(long originNanos, long originEpochMicros) {
+        this.originNanos = originNanos;
+        this.originEpochMicros = originEpochMicros;
+    }
+
+    long originNanos() {
+        return originNanos;
+    }
+
+    long originEpochMicros() {
+        return originEpochMicros;
+    }
 
     double now() {
         return at(System.nanoTime());

@@ -8,7 +8,9 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -33,8 +35,14 @@ class LoadGeneratorTest {
 
     private LoadGenerator generator(InetSocketAddress target, int rate, int connections, Duration readTimeout,
                                     String... requests) {
+        return generator(target, rate, connections, readTimeout, 0, requests);
+    }
+
+    private LoadGenerator generator(InetSocketAddress target, int rate, int connections, Duration readTimeout,
+                                    int requestsPerConnection, String... requests) {
         generator = new LoadGenerator(target, rate, connections, Duration.ofSeconds(2), readTimeout,
-                RequestMix.of(List.of(requests)), "X-Instance", new Timeline());
+                RequestMix.of(List.of(requests)), "X-Instance", new Timeline())
+                .requestsPerConnection(requestsPerConnection);
         generator.start();
         return generator;
     }
@@ -94,6 +102,38 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void bytesOnAnIdleConnectionAreAFailureOfTheNextRequestNotAReconnect() throws Exception {
+        // A server that answers once, then sends an extra response on the idle connection.
+        try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            Thread serverThread = new Thread(() -> {
+                try (java.net.Socket socket = server.accept()) {
+                    socket.getInputStream().read(new byte[4096]);
+                    String ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Instance: a\r\n\r\nok";
+                    socket.getOutputStream().write((ok + ok).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    socket.getInputStream().read(new byte[4096]);
+                } catch (java.io.IOException ignored) {
+                    // the client closes the connection: the test is over
+                }
+            }, "extra-response-server");
+            serverThread.setDaemon(true);
+            serverThread.start();
+            LoadGenerator load = generator(new InetSocketAddress("127.0.0.1", server.getLocalPort()), 20, 1,
+                    Duration.ofSeconds(2), "GET /x");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.records().stream()
+                    .anyMatch(r -> r.outcome() == Outcome.UNSOLICITED_RESPONSE));
+            List<RequestRecord> records = runUntil(0).stream()
+                    .sorted(java.util.Comparator.comparingLong(RequestRecord::sequence)).toList();
+
+            assertThat(records.get(0).outcome()).isEqualTo(Outcome.OK);
+            assertThat(records).filteredOn(r -> r.connection() == records.get(0).connection())
+                    .extracting(RequestRecord::outcome).containsExactly(Outcome.OK, Outcome.UNSOLICITED_RESPONSE);
+            assertThat(load.reconnects()).as("not counted as a harmless reconnect")
+                    .containsEntry(LoadGenerator.Reconnect.IDLE_CLOSED_BY_PEER, 0L);
+        }
+    }
+
+    @Test
     void connectionCloseInTheResponseIsHonouredByReconnecting() throws InterruptedException {
         backend = Backend.of("a", exchange -> {
             exchange.getResponseHeaders().put(Headers.CONNECTION, "close");
@@ -106,6 +146,19 @@ class LoadGeneratorTest {
         assertThat(records).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(Outcome.OK));
         assertThat(records).extracting(RequestRecord::connection).doesNotHaveDuplicates();
         assertThat(load.reconnects().get(LoadGenerator.Reconnect.CONNECTION_CLOSE)).isEqualTo(records.size());
+    }
+
+    @Test
+    void connectionsAreRecycledAfterTheirShareOfRequests() throws InterruptedException {
+        backend = Backend.hello("a");
+        LoadGenerator load = generator(backend.address(), 100, 1, Duration.ofSeconds(2), 3, "GET /x");
+
+        List<RequestRecord> records = runUntil(12);
+
+        assertThat(records).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(Outcome.OK));
+        assertThat(records.stream().collect(java.util.stream.Collectors.groupingBy(RequestRecord::connection,
+                java.util.stream.Collectors.counting())).values()).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(3));
+        assertThat(load.reconnects().get(LoadGenerator.Reconnect.CONNECTION_RECYCLED)).isPositive();
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The proof: two rollouts of the example service (the second applying a schema migration in-process while the old
@@ -93,7 +94,10 @@ class RolloutHarnessTest {
     }
 
     @Test
+    @EnabledIfSystemProperty(named = "zerodowntime.full", matches = "true")
     void rollingUpdateOfNettyReplicasWithPreStopDelayAndDrainLosesNoRequest() throws Exception {
+        // Opt-in to keep the module within its time budget: Netty replicas roll out by default behind nginx on the
+        // kube-proxy data plane (KubeRolloutTest).
         // One rollout (every replica replaced once) keeps the module's run time bounded; the schema stays put.
         RolloutReport report = harnessBuilder("netty", NETTY, "2s", "5s")
                 .revisions(List.of(Map.of(), Map.of()))

@@ -1,0 +1,2 @@
+/** Optional Jetty 12 integration: closes idle keep-alive connections when the drain begins. */
+package dev.lifecycle.servlet.jetty;

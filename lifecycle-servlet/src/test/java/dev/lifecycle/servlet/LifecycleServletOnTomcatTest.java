@@ -1,0 +1,8 @@
+package dev.lifecycle.servlet;
+
+class LifecycleServletOnTomcatTest extends LifecycleServletContract {
+
+    LifecycleServletOnTomcatTest() {
+        super(new TomcatContainer());
+    }
+}
