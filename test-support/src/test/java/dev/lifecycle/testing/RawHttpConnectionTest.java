@@ -3,6 +3,7 @@ package dev.lifecycle.testing;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -124,6 +125,46 @@ class RawHttpConnectionTest {
             assertThatThrownBy(connection::isClosedByServer)
                     .isInstanceOf(IOException.class)
                     .hasMessage("unexpected data instead of the end of the stream: 'e'");
+        }
+    }
+
+    @Test
+    void sendsAPostWithItsBodyAndReadsABodyAfterTheHeadOrNoneForAHeadRequest() throws Exception {
+        CompletableFuture<String> received = script(1, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\necho"
+                                                       + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n", false);
+        try (RawHttpConnection connection = new RawHttpConnection(server.getLocalPort(), 4096)) {
+            connection.sendPost("/echo", "héllo");
+
+            RawHttpConnection.Response head = connection.readHead();
+            assertThat(head.body()).isEmpty();
+            assertThat(connection.readBody(head, false).body()).isEqualTo("echo");
+            RawHttpConnection.Response headResponse = connection.readHead();
+            assertThat(connection.readBody(headResponse, true).body()).as("a HEAD response has no body").isEmpty();
+            assertThat(headResponse.header("Content-Length")).isEqualTo("4");
+        }
+        assertThat(received.get()).isEqualTo("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+                                             + "Content-Length: 6\r\n\r\n");
+    }
+
+    @Test
+    void isClosedBeforeUseSeesAKeptAliveConnectionOpenAndLeavesItUsable() throws Exception {
+        script(1, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
+        try (RawHttpConnection connection = new RawHttpConnection(server.getLocalPort())) {
+            assertThat(connection.get("/x").body()).isEqualTo("ok");
+
+            assertThat(connection.isClosedBeforeUse()).isFalse();
+            assertThat(connection.isClosedBeforeUse()).as("the socket timeout restored, no byte consumed").isFalse();
+        }
+    }
+
+    @Test
+    void isClosedBeforeUseSeesTheServersClose() throws Exception {
+        script(1, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true);
+        try (RawHttpConnection connection = new RawHttpConnection(server.getLocalPort())) {
+            assertThat(connection.get("/x").body()).isEqualTo("ok");
+
+            // The FIN follows the response: a pooled client checking later sees it.
+            await().atMost(Duration.ofSeconds(10)).until(connection::isClosedBeforeUse);
         }
     }
 }
