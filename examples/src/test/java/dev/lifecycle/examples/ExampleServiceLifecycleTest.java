@@ -3,13 +3,12 @@ package dev.lifecycle.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -20,8 +19,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
@@ -30,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lifecycle.examples.ExampleProcess.HttpResponse;
+import dev.lifecycle.testing.RawHttpConnection;
 
 /**
  * Startup, migrations and shutdown of the example service on the embedded H2 database, each test in its own JVM:
@@ -39,6 +37,11 @@ import dev.lifecycle.examples.ExampleProcess.HttpResponse;
 class ExampleServiceLifecycleTest {
 
     private static final ObjectMapper mapper = new ObjectMapper();
+    /**
+     * Long enough that the few loopback requests the test makes during the delay never outlast it; the test does not
+     * wait it out idle: it waits for the log line that ends it.
+     */
+    static final String PRESTOP_DELAY = "10s";
 
     @TempDir
     Path temp;
@@ -52,6 +55,12 @@ class ExampleServiceLifecycleTest {
         return env;
     }
 
+    /** What the example names itself without INSTANCE_ID: HOSTNAME (inherited), else the local host's name. */
+    private static String expectedHostName() throws UnknownHostException {
+        String hostname = System.getenv("HOSTNAME");
+        return hostname != null && !hostname.isBlank() ? hostname : InetAddress.getLocalHost().getHostName();
+    }
+
     static String testMigrations(String name) throws URISyntaxException {
         return "filesystem:" + Path.of(ExampleServiceLifecycleTest.class.getResource("/migrations/" + name).toURI());
     }
@@ -59,13 +68,14 @@ class ExampleServiceLifecycleTest {
     @Test
     void probesAnswerWhileMigrationsRunReadinessFollowsThemAndSigtermDrains() throws Exception {
         Path readyFile = temp.resolve("ready");
+        MigrationGate gate = MigrationGate.create(temp.resolve("data"));
         try (ExampleProcess service = ExampleProcess.start(
-                "slow-migration", environment("LIFECYCLE_READY_FILE", readyFile.toString(),
-                                              "LIFECYCLE_PRESTOP_DELAY", "3s",
-                                              "LIFECYCLE_DRAIN_TIMEOUT", "10s",
-                                              "FLYWAY_EXTRA_LOCATIONS", testMigrations("slow")))) {
+                "gated-migration", environment("LIFECYCLE_READY_FILE", readyFile.toString(),
+                                               "LIFECYCLE_PRESTOP_DELAY", PRESTOP_DELAY,
+                                               "LIFECYCLE_DRAIN_TIMEOUT", "30s",
+                                               "FLYWAY_EXTRA_LOCATIONS", MigrationGate.location()))) {
             service.awaitPort();
-            // The test migration takes 4 s: the port is open, the service is not ready.
+            // The gated migration runs until the gate opens: the port is open, the service is not ready.
             HttpResponse ready = service.get(ServiceConfig.READY_PATH);
             assertThat(ready.status()).isEqualTo(503);
             assertThat(mapper.readTree(ready.body()).get("state").asText()).isEqualTo("STARTING");
@@ -74,39 +84,45 @@ class ExampleServiceLifecycleTest {
             HttpResponse refused = service.get("/users");
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.header("Retry-After")).isEqualTo("1");
-            assertThat(refused.header(ServiceConfig.INSTANCE_HEADER)).isNotBlank();
+            // INSTANCE_ID is not set (ExampleProcess removes it): the instance is named after the host.
+            assertThat(refused.header(ServiceConfig.INSTANCE_HEADER)).isEqualTo(expectedHostName());
             assertThat(readyFile).doesNotExist();
 
+            gate.open(ExampleProcess.STARTUP_TIMEOUT);
             service.awaitReady();
             assertThat(readyFile).exists();
             assertThat(service.get(ServiceConfig.STARTED_PATH).status()).isEqualTo(200);
             assertThat(service.get("/users").status()).isEqualTo(200);
 
-            CompletableFuture<HttpResponse> inFlight = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return service.get("/work?ms=4000");
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            await().atMost(Duration.ofSeconds(10))
-                   .until(() -> service.get("/metrics").body().contains("lifecycle_requests_inflight 1.0"));
+            try (HeldRequest inFlight = HeldRequest.postUser(service.awaitPort(), "held")) {
+                await().atMost(Duration.ofSeconds(10))
+                       .until(() -> service.get("/metrics").body().contains("lifecycle_requests_inflight 1.0"));
 
-            service.process().signal("TERM");
+                service.process().signal("TERM");
 
-            // The pre-stop delay: readiness down at once, requests still served, with Connection: close.
-            await().atMost(Duration.ofSeconds(10)).until(() -> !readyFile.toFile().exists());
-            assertThat(service.get(ServiceConfig.READY_PATH).status()).isEqualTo(503);
-            assertThat(service.get(ServiceConfig.LIVE_PATH).status()).isEqualTo(200);
-            HttpResponse during = service.get("/users");
-            assertThat(during.status()).isEqualTo(200);
-            assertThat(during.header("Connection")).isEqualToIgnoringCase("close");
+                // The pre-stop delay: readiness down at once, requests still served, with Connection: close.
+                await().atMost(Duration.ofSeconds(10)).until(() -> !readyFile.toFile().exists());
+                assertThat(service.get(ServiceConfig.READY_PATH).status()).isEqualTo(503);
+                assertThat(service.get(ServiceConfig.LIVE_PATH).status()).isEqualTo(200);
+                HttpResponse during = service.get("/users");
+                assertThat(during.status()).isEqualTo(200);
+                assertThat(during.header("Connection")).isEqualToIgnoringCase("close");
 
-            // Admission closes after the delay; the request admitted before SIGTERM still completes.
-            assertThat(inFlight.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+                // The drain begins after the delay with the request admitted before SIGTERM, held by the test,
+                // still in flight; under the default drain policy a request that still arrives is served, with
+                // Connection: close; the held one completes once its body is sent.
+                service.process().awaitLine(Pattern.compile("Drain began \\(serve-and-close\\): 1 request"),
+                                            ExampleProcess.EXIT_TIMEOUT);
+                HttpResponse late = service.get("/users");
+                assertThat(late.status()).isEqualTo(200);
+                assertThat(late.header("Connection")).isEqualToIgnoringCase("close");
+                RawHttpConnection.Response completed = inFlight.finish();
+                assertThat(completed.status()).isEqualTo(201);
+                assertThat(completed.closesConnection()).isTrue();
+            }
             assertThat(service.process().awaitExit(ExampleProcess.EXIT_TIMEOUT)).isEqualTo(143);
             assertThat(readyFile).doesNotExist();
-            assertThat(service.process().output()).contains("Stop action 'http server' done",
+            assertThat(service.process().output()).contains("Drained in", "Stop action 'http server' done",
                                                             "Stop action 'database pool' done");
         }
     }
@@ -150,14 +166,20 @@ class ExampleServiceLifecycleTest {
     @Test
     void sigtermDuringMigrationsStopsWithoutEverBecomingReady() throws Exception {
         Path readyFile = temp.resolve("ready");
+        MigrationGate gate = MigrationGate.create(temp.resolve("data"));
         try (ExampleProcess service = ExampleProcess.start(
                 "sigterm-during-migrations", environment("LIFECYCLE_READY_FILE", readyFile.toString(),
-                                                         "FLYWAY_EXTRA_LOCATIONS", testMigrations("slow")))) {
+                                                         "FLYWAY_EXTRA_LOCATIONS", MigrationGate.location()))) {
             service.awaitPort();
-            service.process().awaitLine(Pattern.compile("Migrating schema .* to version \"3 - slow test migration\""),
+            service.process().awaitLine(Pattern.compile("Migrating schema .* to version \"3 - gated test migration\""),
                                         ExampleProcess.STARTUP_TIMEOUT);
 
-            assertThat(service.terminate()).isEqualTo(143);
+            service.process().signal("TERM");
+            // The migration is still held: the signal lands during startup on any machine. Then let it end.
+            service.process().awaitLine(Pattern.compile("Shutdown during startup"), ExampleProcess.EXIT_TIMEOUT);
+            gate.open(ExampleProcess.EXIT_TIMEOUT);
+
+            assertThat(service.process().awaitExit(ExampleProcess.EXIT_TIMEOUT)).isEqualTo(143);
             assertThat(readyFile).doesNotExist();
             assertThat(service.process().output()).contains("Shutdown during startup")
                                                   .doesNotContain("Ready in", "Startup failed in task");

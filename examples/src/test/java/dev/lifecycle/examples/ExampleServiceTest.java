@@ -3,6 +3,8 @@ package dev.lifecycle.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
@@ -49,6 +51,7 @@ class ExampleServiceTest {
 
     @Test
     void createsAUserAndReadsItBack() throws Exception {
+        Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         HttpResponse created = service.post("/users", "{\"name\": \"Ada\", \"email\": \"ada@example.org\"}");
 
         assertThat(created.status()).isEqualTo(201);
@@ -58,7 +61,8 @@ class ExampleServiceTest {
         assertThat(id).isPositive();
         assertThat(user.get("name").asText()).isEqualTo("Ada");
         assertThat(user.get("email").asText()).isEqualTo("ada@example.org");
-        assertThat(user.get("createdAt").asText()).isNotBlank();
+        Instant createdAt = Instant.parse(user.get("createdAt").asText()); // ISO-8601, UTC
+        assertThat(createdAt).isBetween(before, Instant.now());
         assertThat(created.header("Location")).isEqualTo("/users/" + id);
 
         HttpResponse read = service.get("/users/" + id);

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.lifecycle.examples.ExampleProcess.HttpResponse;
+import dev.lifecycle.testing.RawHttpConnection;
 
 /**
  * Startup and shutdown of the Netty variant, each test in its own JVM: probes while migrations run, the ready-file,
@@ -48,15 +47,15 @@ class NettyExampleServiceLifecycleTest {
     @Test
     void probesAnswerWhileMigrationsRunReadinessFollowsThemAndSigtermDrainsARequestInFlight() throws Exception {
         Path readyFile = temp.resolve("ready");
+        MigrationGate gate = MigrationGate.create(temp.resolve("data"));
         try (ExampleProcess service = start(
-                "slow-migration", environment("INSTANCE_ID", "replica-n",
-                                              "LIFECYCLE_READY_FILE", readyFile.toString(),
-                                              "LIFECYCLE_PRESTOP_DELAY", "3s",
-                                              "LIFECYCLE_DRAIN_TIMEOUT", "15s",
-                                              "FLYWAY_EXTRA_LOCATIONS",
-                                              ExampleServiceLifecycleTest.testMigrations("slow")))) {
+                "gated-migration", environment("INSTANCE_ID", "replica-n",
+                                               "LIFECYCLE_READY_FILE", readyFile.toString(),
+                                               "LIFECYCLE_PRESTOP_DELAY", ExampleServiceLifecycleTest.PRESTOP_DELAY,
+                                               "LIFECYCLE_DRAIN_TIMEOUT", "30s",
+                                               "FLYWAY_EXTRA_LOCATIONS", MigrationGate.location()))) {
             service.awaitPort();
-            // The test migration takes 4 s: the port is open, the service is not ready.
+            // The gated migration runs until the gate opens: the port is open, the service is not ready.
             HttpResponse ready = service.get(ServiceConfig.READY_PATH);
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.header(ServiceConfig.INSTANCE_HEADER)).isEqualTo("replica-n");
@@ -70,48 +69,44 @@ class NettyExampleServiceLifecycleTest {
             assertThat(service.get(ServiceConfig.METRICS_PATH).status()).as("excluded").isEqualTo(200);
             assertThat(readyFile).doesNotExist();
 
+            gate.open(ExampleProcess.STARTUP_TIMEOUT);
             service.awaitReady();
             assertThat(readyFile).exists();
             assertThat(service.get(ServiceConfig.STARTED_PATH).status()).isEqualTo(200);
             assertThat(service.get("/users").status()).isEqualTo(200);
 
-            CompletableFuture<HttpResponse> inFlight = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return service.get("/work?ms=7000");
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            // Probes are never counted: the readiness body shows the /work request alone.
-            await().atMost(Duration.ofSeconds(10))
-                   .until(() -> inflight(service.get(ServiceConfig.READY_PATH)) == 1);
+            try (HeldRequest inFlight = HeldRequest.postUser(service.awaitPort(), "held")) {
+                // Probes are never counted: the readiness body shows the held request alone.
+                await().atMost(Duration.ofSeconds(10))
+                       .until(() -> inflight(service.get(ServiceConfig.READY_PATH)) == 1);
 
-            service.process().signal("TERM");
+                service.process().signal("TERM");
 
-            // The pre-stop delay: readiness down at once, requests still served, with Connection: close.
-            await().atMost(Duration.ofSeconds(10)).until(() -> !readyFile.toFile().exists());
-            assertThat(service.get(ServiceConfig.READY_PATH).status()).isEqualTo(503);
-            assertThat(service.get(ServiceConfig.LIVE_PATH).status()).isEqualTo(200);
-            HttpResponse during = service.get("/users");
-            assertThat(during.status()).isEqualTo(200);
-            assertThat(during.header("Connection")).isEqualToIgnoringCase("close");
+                // The pre-stop delay: readiness down at once, requests still served, with Connection: close.
+                await().atMost(Duration.ofSeconds(10)).until(() -> !readyFile.toFile().exists());
+                assertThat(service.get(ServiceConfig.READY_PATH).status()).isEqualTo(503);
+                assertThat(service.get(ServiceConfig.LIVE_PATH).status()).isEqualTo(200);
+                HttpResponse during = service.get("/users");
+                assertThat(during.status()).isEqualTo(200);
+                assertThat(during.header("Connection")).isEqualToIgnoringCase("close");
 
-            // The drain begins after the delay; with the default drain policy a request that still arrives (a
-            // pooled client's connection) is served, with Connection: close, while the admitted one is running.
-            await().atMost(Duration.ofSeconds(10)).until(() -> service.process().output().contains("Drain began"));
-            HttpResponse late = service.get("/users");
-            assertThat(late.status()).isEqualTo(200);
-            assertThat(late.header("Connection")).isEqualToIgnoringCase("close");
-            HttpResponse metrics = service.get(ServiceConfig.METRICS_PATH);
-            assertThat(metrics.status()).isEqualTo(200);
-            assertThat(metrics.body()).contains("lifecycle_requests_inflight 1.0",
-                                                "lifecycle_requests_served_draining_total 1.0");
-            assertThat(inFlight).isNotDone();
-            HttpResponse completed = inFlight.get(30, TimeUnit.SECONDS);
-            assertThat(completed.status()).isEqualTo(200);
-            assertThat(mapper.readTree(completed.body()).get("workedMs").asLong()).isEqualTo(7000);
-            assertThat(completed.header(ServiceConfig.INSTANCE_HEADER)).isEqualTo("replica-n");
+                // The drain begins after the delay; with the default drain policy a request that still arrives (a
+                // pooled client's connection) is served, with Connection: close, while the held one is in flight.
+                service.process().awaitLine(Pattern.compile("Drain began"), ExampleProcess.EXIT_TIMEOUT);
+                HttpResponse late = service.get("/users");
+                assertThat(late.status()).isEqualTo(200);
+                assertThat(late.header("Connection")).isEqualToIgnoringCase("close");
+                HttpResponse metrics = service.get(ServiceConfig.METRICS_PATH);
+                assertThat(metrics.status()).isEqualTo(200);
+                assertThat(metrics.body()).contains("lifecycle_requests_inflight 1.0",
+                                                    "lifecycle_requests_served_draining_total 1.0");
 
+                RawHttpConnection.Response completed = inFlight.finish();
+                assertThat(completed.status()).isEqualTo(201);
+                assertThat(mapper.readTree(completed.body()).get("name").asText()).isEqualTo("held");
+                assertThat(completed.header(ServiceConfig.INSTANCE_HEADER)).isEqualTo("replica-n");
+                assertThat(completed.closesConnection()).isTrue();
+            }
             assertThat(service.process().awaitExit(ExampleProcess.EXIT_TIMEOUT)).isEqualTo(143);
             assertThat(readyFile).doesNotExist();
             assertThat(service.process().output()).contains("Drained", "Stop action 'netty server' done",

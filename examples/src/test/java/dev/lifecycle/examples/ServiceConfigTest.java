@@ -3,6 +3,7 @@ package dev.lifecycle.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class ServiceConfigTest {
+
+    @Test
+    void instanceIdFallsBackToTheHostNameWhenNeitherInstanceIdNorHostnameIsSet() throws Exception {
+        ServiceConfig config = ServiceConfig.fromEnvironment(Map.of());
+
+        assertThat(config.instanceId()).isEqualTo(InetAddress.getLocalHost().getHostName());
+    }
 
     @Test
     void defaultsServeH2OnPort8080OfEveryInterface() {

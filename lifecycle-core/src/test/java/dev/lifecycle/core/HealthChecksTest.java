@@ -25,6 +25,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lifecycle.core.Health.Check;
+import dev.lifecycle.testing.LogCapture;
 
 /**
  * Health checks are bounded, cached, run off the caller's thread, and logged when they change: what a hung check or a

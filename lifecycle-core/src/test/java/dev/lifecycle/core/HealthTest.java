@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -19,6 +20,7 @@ import dev.lifecycle.core.Health.Check;
 import dev.lifecycle.core.Health.CheckKind;
 import dev.lifecycle.core.Health.Task;
 import dev.lifecycle.core.Health.TaskStatus;
+import dev.lifecycle.testing.BackgroundThreads;
 
 class HealthTest {
 
@@ -51,22 +53,22 @@ class HealthTest {
                 }))
                 .preStopDelay(Duration.ofMinutes(1))
                 .build();
-        Thread starter = new Thread(lifecycle::start);
-        starter.start();
-        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
-        assertProbes(lifecycle, true, false, false); // a slow migration must not be restarted by liveness
+        try (BackgroundThreads background = new BackgroundThreads()) {
+            CompletableFuture<Void> started = background.start("start", lifecycle::start);
+            assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+            assertProbes(lifecycle, true, false, false); // a slow migration must not be restarted by liveness
 
-        release.countDown();
-        starter.join(10_000);
-        assertProbes(lifecycle, true, true, true);
+            release.countDown();
+            assertThat(started).succeedsWithin(Duration.ofSeconds(10));
+            assertProbes(lifecycle, true, true, true);
 
-        Thread shutdown = new Thread(lifecycle::shutdown);
-        shutdown.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> lifecycle.state() == State.DRAINING);
-        assertProbes(lifecycle, true, false, true); // a draining pod must not be killed by liveness
+            CompletableFuture<Void> shutdown = background.start("shutdown", lifecycle::shutdown);
+            await().atMost(Duration.ofSeconds(10)).until(() -> lifecycle.state() == State.DRAINING);
+            assertProbes(lifecycle, true, false, true); // a draining pod must not be killed by liveness
 
-        lifecycle.endPreStopDelay();
-        shutdown.join(10_000);
+            lifecycle.endPreStopDelay();
+            assertThat(shutdown).succeedsWithin(Duration.ofSeconds(10));
+        }
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }
 

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
+import dev.lifecycle.testing.LogCapture;
+
 class InflightTrackerTest {
 
     private static final Duration LONG = Duration.ofSeconds(10);

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.lifecycle.core.internal.ReadyFile;
+import dev.lifecycle.testing.BackgroundThreads;
 
 class ReadyFileTest {
 
@@ -58,15 +62,14 @@ class ReadyFileTest {
         Path readyFile = directory.resolve("ready");
         Lifecycle lifecycle = builder().readyFile(readyFile).preStopDelay(Duration.ofMinutes(1)).build();
         lifecycle.start();
-        Thread shutdown = new Thread(lifecycle::shutdown);
-        shutdown.start();
-        try {
+        try (BackgroundThreads background = new BackgroundThreads()) {
+            CompletableFuture<Void> shutdown = background.start("shutdown", lifecycle::shutdown);
             await().atMost(Duration.ofSeconds(10)).until(() -> lifecycle.state() == State.DRAINING);
             assertThat(readyFile).doesNotExist();
             assertThat(lifecycle.tracker().isClosed()).isFalse();
-        } finally {
+
             lifecycle.endPreStopDelay();
-            shutdown.join(10_000);
+            assertThat(shutdown).succeedsWithin(Duration.ofSeconds(10));
         }
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }
@@ -191,6 +194,31 @@ class ReadyFileTest {
 
     @Test
     void isNeverWrittenWhenShutdownBeginsDuringStartup() throws Exception {
+        Path readyFile = directory.resolve("ready");
+        CountDownLatch taskRunning = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        Lifecycle lifecycle = builder().readyFile(readyFile)
+                                       .startupTask(StartupTask.of("migrations", () -> {
+                                           taskRunning.countDown();
+                                           never.await(); // until interrupted by the shutdown
+                                       }))
+                                       .build();
+        try (BackgroundThreads background = new BackgroundThreads()) {
+            CompletableFuture<Void> started = background.start("start", lifecycle::start);
+            assertThat(taskRunning.await(10, TimeUnit.SECONDS)).as("the startup task runs").isTrue();
+
+            lifecycle.shutdown();
+
+            assertThat(started).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                               .havingCause().isInstanceOf(StartupException.class)
+                               .withMessage("Startup was interrupted by shutdown");
+        }
+        assertThat(readyFile).doesNotExist();
+        assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
+    }
+
+    @Test
+    void isNeverWrittenWhenShutdownComesBeforeStart() throws Exception {
         Path readyFile = directory.resolve("ready");
         Lifecycle lifecycle = builder().readyFile(readyFile).build();
         lifecycle.shutdown();

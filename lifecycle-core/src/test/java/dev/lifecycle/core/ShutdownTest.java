@@ -20,25 +20,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lifecycle.core.Health.TaskStatus;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.LogCapture;
 
 class ShutdownTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final List<Thread> threads = new ArrayList<>();
+    private final BackgroundThreads background = new BackgroundThreads(WAIT);
 
     @AfterEach
-    void joinThreads() throws InterruptedException {
-        for (Thread thread : threads) {
-            thread.join(WAIT.toMillis());
-        }
-    }
-
-    private Thread inBackground(Runnable runnable) {
-        Thread thread = new Thread(runnable, "test-background");
-        threads.add(thread);
-        thread.start();
-        return thread;
+    void joinThreads() {
+        background.close();
     }
 
     private static LifecycleBuilder builder() {
@@ -74,12 +67,12 @@ class ShutdownTest {
         Lifecycle lifecycle = builder().drainPolicy(DrainPolicy.REJECT_503).build();
         lifecycle.start();
         InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
-        Thread shutdown = inBackground(lifecycle::shutdown);
+        CompletableFuture<Void> shutdown = background.start("shutdown", lifecycle::shutdown);
 
         await().atMost(WAIT).until(() -> lifecycle.tracker().isClosed());
         assertThat(lifecycle.tracker().tryEnter("GET", "/new").admitted()).isFalse();
         assertThat(lifecycle.state()).isEqualTo(State.DRAINING);
-        assertThat(shutdown.isAlive()).isTrue();
+        assertThat(shutdown).isNotDone();
 
         request.exit();
         await().atMost(WAIT).until(() -> lifecycle.state() == State.STOPPED);
@@ -131,7 +124,7 @@ class ShutdownTest {
     void preStopDelayKeepsAdmittingThenAdmissionCloses() {
         Lifecycle lifecycle = builder().preStopDelay(Duration.ofMinutes(1)).drainPolicy(DrainPolicy.REJECT_503).build();
         lifecycle.start();
-        inBackground(lifecycle::shutdown);
+        background.start("shutdown", lifecycle::shutdown);
 
         await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
         assertThat(lifecycle.health(Probe.READINESS).isUp(Probe.READINESS)).isFalse();
@@ -241,7 +234,7 @@ class ShutdownTest {
         CompletableFuture<Boolean> flagAfterShutdown = new CompletableFuture<>();
 
         try (LogCapture log = new LogCapture()) {
-            Thread shutdown = inBackground(() -> {
+            Thread shutdown = background.startThread("shutdown", () -> {
                 lifecycle.shutdown();
                 flagAfterShutdown.complete(Thread.currentThread().isInterrupted());
             });
@@ -293,7 +286,7 @@ class ShutdownTest {
         InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
         AtomicBoolean stopped = new AtomicBoolean();
         lifecycle.addStopAction("http server", () -> stopped.set(true));
-        Thread shutdown = inBackground(lifecycle::shutdown);
+        Thread shutdown = background.startThread("shutdown", lifecycle::shutdown);
 
         ticker.awaitWaiters(1);
         int waits = ticker.waitsBegun();
@@ -324,7 +317,7 @@ class ShutdownTest {
             releaseServer.await(10, TimeUnit.SECONDS);
             events.add("server stopped");
         });
-        Thread shutdown = inBackground(lifecycle::shutdown);
+        Thread shutdown = background.startThread("shutdown", lifecycle::shutdown);
         try {
             assertThat(serverStopping.await(10, TimeUnit.SECONDS)).isTrue();
             ticker.awaitWaiters(1);
@@ -349,7 +342,7 @@ class ShutdownTest {
         lifecycle.start();
         InflightRequest request = lifecycle.tracker().tryEnter("GET", "/slow");
         CompletableFuture<Boolean> flagAfterShutdown = new CompletableFuture<>();
-        inBackground(() -> {
+        background.start("background", () -> {
             Thread.currentThread().interrupt();
             lifecycle.shutdown();
             flagAfterShutdown.complete(Thread.interrupted());
@@ -424,7 +417,7 @@ class ShutdownTest {
         for (int i = 0; i < callers; i++) {
             CompletableFuture<State> future = new CompletableFuture<>();
             returned.add(future);
-            inBackground(() -> {
+            background.start("shutdown-" + i, () -> {
                 try {
                     barrier.await(10, TimeUnit.SECONDS);
                     lifecycle.shutdown();

@@ -3,20 +3,20 @@ package dev.lifecycle.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.lifecycle.core.internal.ReadyFile;
+import dev.lifecycle.testing.ServiceProcess;
 
 /** Real child JVMs running {@link SignalledService}: what Kubernetes does to process 1 of a container. */
 class SignalTest {
@@ -34,25 +34,21 @@ class SignalTest {
     void sigtermRunsTheShutdownSequenceAndTheJvmExitsWith143() throws Exception {
         Path readyFile = directory.resolve("ready");
         Path output = directory.resolve("output.log");
-        Process process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "ok");
-        try {
-            await().atMost(WAIT).until(() -> Files.exists(readyFile) && read(output).contains(
-                    SignalledService.READY_MARKER));
+        try (ServiceProcess process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "ok")) {
+            awaitOutput(process, SignalledService.READY_MARKER);
+            await().atMost(WAIT).until(() -> Files.exists(readyFile));
 
-            process.destroy(); // SIGTERM on Linux and macOS
+            process.signal("TERM");
 
-            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
+            assertThat(process.awaitExit(WAIT)).isEqualTo(EXIT_AFTER_SIGTERM);
             assertThat(readyFile).doesNotExist();
-            assertThat(read(output)).containsSubsequence("Ready in", SignalledService.READY_MARKER,
+            assertThat(process.output()).containsSubsequence("Ready in", SignalledService.READY_MARKER,
                                                           "Draining: readiness down",
                                                           "Drain began (serve-and-close): 0 request(s) in flight "
                                                           + "and 1 long-lived",
                                                           "Drained in",
                                                           "stop action 'http server' ran",
                                                           "Stopped in");
-        } finally {
-            process.destroyForcibly();
         }
     }
 
@@ -60,18 +56,13 @@ class SignalTest {
     void aFailingStartupTaskExitsNonZeroWithoutAReadyFile() throws Exception {
         Path readyFile = Files.writeString(directory.resolve("ready"), "stale");
         Path output = directory.resolve("output.log");
-        Process process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "fail");
-        try {
-            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-
-            assertThat(process.exitValue()).isEqualTo(1);
+        try (ServiceProcess process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "fail")) {
+            assertThat(process.awaitExit(WAIT)).isEqualTo(1);
             assertThat(readyFile).doesNotExist();
-            assertThat(read(output)).contains("ERROR", "Startup task 'migrations' failed",
+            assertThat(process.output()).contains("ERROR", "Startup task 'migrations' failed",
                                               "V7__orders.sql: syntax error",
                                               "Startup failed in task migrations")
                                     .doesNotContain(SignalledService.READY_MARKER);
-        } finally {
-            process.destroyForcibly();
         }
     }
 
@@ -80,24 +71,20 @@ class SignalTest {
         Path readyFile = directory.resolve("ready");
         Path output = directory.resolve("output.log");
         // A pre-stop delay holds the sequence open long enough for the second signal to land inside it.
-        Process process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString(),
-                                                "LIFECYCLE_PRESTOP_DELAY", "3s"), "ok");
-        try {
-            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
-            process.destroy();
-            await().atMost(WAIT).until(() -> read(output).contains("Draining: readiness down"));
+        try (ServiceProcess process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString(),
+                                                "LIFECYCLE_PRESTOP_DELAY", "3s"), "ok")) {
+            awaitOutput(process, SignalledService.READY_MARKER);
+            process.signal("TERM");
+            awaitOutput(process, "Draining: readiness down");
             assertThat(readyFile).doesNotExist();
 
-            process.destroy();
+            process.signal("TERM");
 
-            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
-            String log = read(output);
+            assertThat(process.awaitExit(WAIT)).isEqualTo(EXIT_AFTER_SIGTERM);
+            String log = process.output();
             assertThat(log).contains("serving for the pre-stop delay of 3.0 s", "Stopped in");
             assertThat(log.split("Draining: readiness down", -1)).hasSize(2);
             assertThat(log.split("stop action 'http server' ran", -1)).hasSize(2);
-        } finally {
-            process.destroyForcibly();
         }
     }
 
@@ -106,19 +93,14 @@ class SignalTest {
     void aStartupTaskThatHangsTimesOutAndTheProcessExitsNonZeroWithoutAReadyFile() throws Exception {
         Path readyFile = directory.resolve("ready");
         Path output = directory.resolve("output.log");
-        Process process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "hang");
-        try {
-            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-
-            assertThat(process.exitValue()).isEqualTo(1);
+        try (ServiceProcess process = launch(output, Map.of("LIFECYCLE_READY_FILE", readyFile.toString()), "hang")) {
+            assertThat(process.awaitExit(WAIT)).isEqualTo(1);
             assertThat(readyFile).doesNotExist();
-            assertThat(read(output)).contains("ERROR", "Startup task 'migrations' timed out after "
+            assertThat(process.output()).contains("ERROR", "Startup task 'migrations' timed out after "
                                                        + SignalledService.HANG_TIMEOUT_MILLIS + " ms; interrupting it",
                                               "Startup failed in task migrations: Startup task 'migrations' timed "
                                               + "out after " + SignalledService.HANG_TIMEOUT_MILLIS + " ms")
                                     .doesNotContain("Ready in", SignalledService.READY_MARKER);
-        } finally {
-            process.destroyForcibly();
         }
     }
 
@@ -130,32 +112,25 @@ class SignalTest {
     void aReadyFileLeftBySigkillIsNeverAcceptedByTheProbeUntilTheRestartIsReady() throws Exception {
         Path readyFile = directory.resolve("ready");
         Map<String, String> environment = Map.of("LIFECYCLE_READY_FILE", readyFile.toString());
-        Path killedOutput = directory.resolve("killed.log");
-        Process killed = launch(killedOutput, environment, "ok");
         String staleContent;
-        try {
-            await().atMost(WAIT).until(() -> read(killedOutput).contains(SignalledService.READY_MARKER));
+        try (ServiceProcess killed = launch(directory.resolve("killed.log"), environment, "ok")) {
+            awaitOutput(killed, SignalledService.READY_MARKER);
             assertThat(probe(readyFile)).as("the probe accepts the running writer's file").isZero();
             staleContent = Files.readString(readyFile);
 
-            killed.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            killed.signal("KILL"); // no shutdown hook runs
 
-            assertThat(killed.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            assertThat(killed.exitValue()).isEqualTo(EXIT_AFTER_SIGKILL);
+            assertThat(killed.awaitExit(WAIT)).isEqualTo(EXIT_AFTER_SIGKILL);
             assertThat(readyFile).as("left stale by the killed process").hasContent(staleContent);
             assertThat(probe(readyFile)).as("the probe rejects a dead writer's file").isNotZero();
-        } finally {
-            killed.destroyForcibly();
         }
 
-        Path output = directory.resolve("restarted.log");
-        Process restarted = launch(output, environment, "gated");
-        try {
+        try (ServiceProcess restarted = launch(directory.resolve("restarted.log"), environment, "gated")) {
             // From the first instant of the restarted process until its startup task (held by the test) runs, the
             // probe, polled from outside, never accepts the file.
             int probes = 0;
             long deadline = System.nanoTime() + WAIT.toNanos();
-            while (!read(output).contains(SignalledService.GATE_MARKER)) {
+            while (!restarted.output().contains(SignalledService.GATE_MARKER)) {
                 assertThat(probe(readyFile)).as("probe %d of the restarted process before it is ready", probes)
                                             .isNotZero();
                 probes++;
@@ -164,20 +139,17 @@ class SignalTest {
             }
             assertThat(probes).isPositive();
             assertThat(readyFile).as("removed at build(), before the startup tasks run").doesNotExist();
-            assertThat(read(output)).doesNotContain("Ready in");
+            assertThat(restarted.output()).doesNotContain("Ready in");
 
             release(restarted);
 
-            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
+            awaitOutput(restarted, SignalledService.READY_MARKER);
             assertThat(Files.readString(readyFile)).isNotEqualTo(staleContent);
             assertThat(probe(readyFile)).as("the probe accepts the restarted process's file").isZero();
-            restarted.destroy();
-            assertThat(restarted.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            assertThat(restarted.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
+            restarted.signal("TERM");
+            assertThat(restarted.awaitExit(WAIT)).isEqualTo(EXIT_AFTER_SIGTERM);
             assertThat(readyFile).doesNotExist();
             assertThat(probe(readyFile)).isNotZero();
-        } finally {
-            restarted.destroyForcibly();
         }
     }
 
@@ -193,27 +165,23 @@ class SignalTest {
     @Test
     void sigintAndSigtermDuringTheSequenceDoNotStartAnotherNorThrow() throws Exception {
         Path output = directory.resolve("output.log");
-        Process process = launch(output, Map.of(), "ok", "stop-gated");
-        try {
-            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
-            signal(process, "TERM"); // not Process.destroy(): it closes the standard input the stop action reads
+        try (ServiceProcess process = launch(output, Map.of(), "ok", "stop-gated")) {
+            awaitOutput(process, SignalledService.READY_MARKER);
+            process.signal("TERM");
             // The stop action holds the sequence open until the test releases it.
-            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.STOP_GATE_MARKER));
+            awaitOutput(process, SignalledService.STOP_GATE_MARKER);
 
-            signal(process, "INT");
-            signal(process, "TERM");
+            process.signal("INT");
+            process.signal("TERM");
             release(process);
 
-            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
-            String log = read(output);
+            assertThat(process.awaitExit(WAIT)).isEqualTo(EXIT_AFTER_SIGTERM);
+            String log = process.output();
             assertThat(log).contains("Stop action 'http server' done")
                            .doesNotContain("Exception", "\tat ", "WARN", "ERROR");
             assertThat(log.split("Draining: readiness down", -1)).hasSize(2);
             assertThat(log.split(SignalledService.STOP_GATE_MARKER, -1)).hasSize(2);
             assertThat(log.split("Stopped in", -1)).hasSize(2);
-        } finally {
-            process.destroyForcibly();
         }
     }
 
@@ -222,52 +190,43 @@ class SignalTest {
     @Test
     void aHangingStopActionIsCutAtItsTimeoutTheNextRunsAndTheJvmExits() throws Exception {
         Path output = directory.resolve("output.log");
-        Process process = launch(output, Map.of("LIFECYCLE_STOP_TIMEOUT", "300ms"), "ok", "stop-hangs");
-        try {
-            await().atMost(WAIT).until(() -> read(output).contains(SignalledService.READY_MARKER));
+        try (ServiceProcess process = launch(output, Map.of("LIFECYCLE_STOP_TIMEOUT", "300ms"), "ok", "stop-hangs")) {
+            awaitOutput(process, SignalledService.READY_MARKER);
 
-            process.destroy();
+            process.signal("TERM");
 
-            assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
-            assertThat(read(output)).containsSubsequence("WARN", "Stop action 'http server' did not finish within "
+            assertThat(process.awaitExit(WAIT)).isEqualTo(EXIT_AFTER_SIGTERM);
+            assertThat(process.output()).containsSubsequence("WARN", "Stop action 'http server' did not finish within "
                                                                  + "300 ms; interrupting it and going on",
                                                          "stop action 'database pool' ran",
                                                          "Stop action 'database pool' done", "Stopped in")
                                     .doesNotContain("stop action 'http server' ran");
-        } finally {
-            process.destroyForcibly();
         }
     }
 
-    /** Sends {@code SIGname} with kill(1): the Process API only sends SIGTERM and SIGKILL. */
-    private static void signal(Process process, String name) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).inheritIO().start();
-        assertThat(kill.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        assertThat(kill.exitValue()).isZero();
+    /** Waits for a line of the child's output that contains {@code text}. */
+    private static void awaitOutput(ServiceProcess process, String text) {
+        process.awaitLine(Pattern.compile(Pattern.quote(text)), WAIT);
     }
 
     /** Writes the line the child's startup task or stop action waits for. */
-    private static void release(Process process) throws IOException {
-        process.getOutputStream().write("go\n".getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().flush();
+    private static void release(ServiceProcess process) {
+        process.writeInput("go\n");
     }
 
-    private static Process launch(Path output, Map<String, String> environment, String... args) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    /** Starts {@link SignalledService} in a child JVM, with no {@code LIFECYCLE_*} variable but {@code environment}. */
+    private static ServiceProcess launch(Path output, Map<String, String> environment, String... args) {
         List<String> command = new ArrayList<>(List.of(
-                java, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                ServiceProcess.javaExecutable(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), SignalledService.class.getName()));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                                                            .redirectOutput(output.toFile());
-        builder.environment().keySet().removeIf(name -> name.startsWith("LIFECYCLE_"));
-        builder.environment().putAll(environment);
-        return builder.start();
-    }
-
-    private static String read(Path file) throws IOException {
-        return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        return ServiceProcess.builder(command)
+                             .removeEnvironment(System.getenv().keySet().stream()
+                                                      .filter(name -> name.startsWith("LIFECYCLE_"))
+                                                      .toArray(String[]::new))
+                             .environment(environment)
+                             .pipeStandardInput()
+                             .logFile(output)
+                             .start();
     }
 }

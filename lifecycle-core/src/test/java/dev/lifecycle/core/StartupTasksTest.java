@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.assertj.core.groups.Tuple;
 
 import dev.lifecycle.core.Health.TaskStatus;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.LogCapture;
 
 class StartupTasksTest {
 
@@ -234,16 +237,17 @@ class StartupTasksTest {
                 }))
                 .startupTask(StartupTask.of("warmup", () -> { }).dependsOn("migrations"))
                 .build();
-        Thread starter = new Thread(lifecycle::start);
-        starter.start();
-        try {
+        try (BackgroundThreads background = new BackgroundThreads()) {
+            CompletableFuture<Void> started = background.start("start", lifecycle::start);
             assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(lifecycle.tasks()).extracting(Health.Task::status)
                                          .containsExactly(TaskStatus.RUNNING, TaskStatus.PENDING);
             assertThat(lifecycle.state()).isEqualTo(State.STARTING);
+
+            release.countDown();
+            assertThat(started).succeedsWithin(Duration.ofSeconds(10));
         } finally {
             release.countDown();
-            starter.join(TimeUnit.SECONDS.toMillis(10));
         }
         assertThat(lifecycle.state()).isEqualTo(State.READY);
     }

@@ -3,35 +3,39 @@ package dev.lifecycle.jcstress;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
-import org.openjdk.jcstress.infra.results.IZZ_Result;
+import org.openjdk.jcstress.infra.results.IIII_Result;
 
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.InflightTracker;
 
 /**
- * Proves: a request marked long-lived while admission closes is told to end exactly once, moves out of the main
- * count (the main drain completes), and stays in the long-lived count until it exits. Result: (drain signals,
- * main drained, long-lived drained before its exit).
+ * Proves: a request marked long-lived while admission closes is told to end exactly once (from whichever thread:
+ * the signals are counted atomically, so a double signal from two threads is seen), moves out of the main count (the
+ * main drain completes), and stays in the long-lived count until it exits. Result: (drain signals, main drained,
+ * long-lived drained before the stream exits, long-lived drained after it exits), booleans as 0/1.
  */
 @JCStressTest
-@Outcome(id = "1, true, false", expect = ACCEPTABLE, desc = "Signalled once; main drained; stream still counted.")
-@Outcome(id = ".*", expect = FORBIDDEN, desc = "Lost or double signal, or wrong count.")
+@Outcome(id = "1, 1, 0, 1", expect = ACCEPTABLE, desc = "Signalled once; main drained; stream counted until it exits.")
+@Outcome(id = "0, .*, .*, .*", expect = FORBIDDEN, desc = "Lost signal: the stream is never told to end.")
+@Outcome(id = "[2-9], .*, .*, .*", expect = FORBIDDEN, desc = "Signalled more than once.")
+@Outcome(id = ".*", expect = FORBIDDEN, desc = "Wrong count: main drain blocked, or stream not waited for.")
 @State
 public class LongLivedVersusClose {
 
     private final InflightTracker tracker = new InflightTracker(false);
     private final InflightRequest stream = tracker.tryEnter();
-    private int signals;
+    private final AtomicInteger signals = new AtomicInteger();
 
     @Actor
     public void mark() {
-        stream.markLongLived(() -> signals++);
+        stream.markLongLived(signals::incrementAndGet);
     }
 
     @Actor
@@ -40,9 +44,11 @@ public class LongLivedVersusClose {
     }
 
     @Arbiter
-    public void arbiter(IZZ_Result r) {
-        r.r1 = signals;
-        r.r2 = Drain.reported(tracker);
-        r.r3 = Drain.longLivedReported(tracker);
+    public void arbiter(IIII_Result r) {
+        r.r1 = signals.get();
+        r.r2 = Drain.reported(tracker) ? 1 : 0;
+        r.r3 = Drain.longLivedReported(tracker) ? 1 : 0;
+        stream.exit();
+        r.r4 = Drain.longLivedReported(tracker) ? 1 : 0;
     }
 }

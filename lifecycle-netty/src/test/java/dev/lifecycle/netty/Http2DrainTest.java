@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.BackgroundThreads;
 
 /**
  * The JDK {@code HttpClient} speaking HTTP/2 to a draining server, over h2c (the HTTP/1.1 upgrade) and over TLS (ALPN):
@@ -30,8 +31,8 @@ class Http2DrainTest {
     private Lifecycle lifecycle;
     private InflightTracker tracker;
     private TestServer server;
-    private Thread shutdownThread;
-    private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
+    private final BackgroundThreads background = new BackgroundThreads();
+    private CompletableFuture<Void> shutdown;
 
     private HttpClient start(TestServer.Protocol protocol) throws InterruptedException {
         lifecycle = Lifecycle.builder()
@@ -50,12 +51,7 @@ class Http2DrainTest {
     }
 
     private void startShutdown() {
-        shutdownThread = new Thread(() -> {
-            lifecycle.shutdown();
-            shutdown.complete(null);
-        }, "test-shutdown");
-        shutdownThread.setDaemon(true);
-        shutdownThread.start();
+        shutdown = background.start("shutdown", lifecycle::shutdown);
     }
 
     @AfterEach
@@ -63,9 +59,7 @@ class Http2DrainTest {
         if (server != null) {
             server.close();
         }
-        if (shutdownThread != null) {
-            shutdownThread.join(TimeUnit.SECONDS.toMillis(20));
-        }
+        background.close();
     }
 
     private URI uri(TestServer.Protocol protocol, String path) {

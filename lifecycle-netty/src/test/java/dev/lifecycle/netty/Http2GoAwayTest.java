@@ -17,6 +17,8 @@ import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.LifecycleBuilder;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.RawHttpConnection;
 import io.netty.handler.codec.http2.Http2Error;
 
 /**
@@ -32,8 +34,8 @@ class Http2GoAwayTest {
     private InflightTracker tracker;
     private TestServer server;
     private Http2TestClient client;
-    private Thread shutdownThread;
-    private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
+    private final BackgroundThreads background = new BackgroundThreads();
+    private CompletableFuture<Void> shutdown;
 
     private void start(LifecycleBuilder builder) throws InterruptedException {
         lifecycle = builder.environment(Map.of())
@@ -47,12 +49,7 @@ class Http2GoAwayTest {
     }
 
     private void startShutdown() {
-        shutdownThread = new Thread(() -> {
-            lifecycle.shutdown();
-            shutdown.complete(null);
-        }, "test-shutdown");
-        shutdownThread.setDaemon(true);
-        shutdownThread.start();
+        shutdown = background.start("shutdown", lifecycle::shutdown);
     }
 
     @AfterEach
@@ -63,9 +60,7 @@ class Http2GoAwayTest {
         if (server != null) {
             server.close();
         }
-        if (shutdownThread != null) {
-            shutdownThread.join(TimeUnit.SECONDS.toMillis(20));
-        }
+        background.close();
     }
 
     private static String get(Http2TestClient.Stream stream) throws Exception {
@@ -79,7 +74,7 @@ class Http2GoAwayTest {
         Http2TestClient.Stream inFlight = client.request("GET", "/slow", null).get(10, TimeUnit.SECONDS);
         await().until(() -> tracker.inflight() == 1);
         // A slow HTTP/1.1 request on another connection keeps the drain going after the HTTP/2 connection's end.
-        try (RawClient other = new RawClient(server.port)) {
+        try (RawHttpConnection other = new RawHttpConnection(server.port)) {
             other.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 2);
 

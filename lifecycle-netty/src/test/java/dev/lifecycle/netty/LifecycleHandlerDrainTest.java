@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,14 +14,16 @@ import dev.lifecycle.core.DrainPolicy;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.RawHttpConnection;
 
 class LifecycleHandlerDrainTest {
 
     private Lifecycle lifecycle;
     private InflightTracker tracker;
     private TestServer server;
-    private Thread shutdownThread;
-    private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
+    private final BackgroundThreads background = new BackgroundThreads();
+    private CompletableFuture<Void> shutdown;
 
     private void start(Duration preStopDelay) throws InterruptedException {
         start(preStopDelay, DrainPolicy.SERVE_AND_CLOSE);
@@ -42,12 +43,7 @@ class LifecycleHandlerDrainTest {
     }
 
     private void startShutdown() {
-        shutdownThread = new Thread(() -> {
-            lifecycle.shutdown();
-            shutdown.complete(null);
-        }, "test-shutdown");
-        shutdownThread.setDaemon(true);
-        shutdownThread.start();
+        shutdown = background.start("shutdown", lifecycle::shutdown);
     }
 
     @AfterEach
@@ -55,15 +51,13 @@ class LifecycleHandlerDrainTest {
         if (server != null) {
             server.close();
         }
-        if (shutdownThread != null) {
-            shutdownThread.join(TimeUnit.SECONDS.toMillis(20));
-        }
+        background.close();
     }
 
     @Test
     void slowRequestCompletesDuringShutdownWithConnectionClose() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
 
@@ -72,11 +66,11 @@ class LifecycleHandlerDrainTest {
             assertThat(shutdown).isNotDone();
 
             server.releaseSlow();
-            RawClient.Response response = client.read();
+            RawHttpConnection.Response response = client.read();
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.body()).isEqualTo("/slow");
             assertThat(response.header("Connection")).isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
@@ -86,7 +80,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void streamedResponseKeepsTheDrainWaitingUntilItsLastChunk() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/stream");
             assertThat(client.readHead().header("Transfer-Encoding")).isEqualTo("chunked");
             assertThat(client.readChunk()).isEqualTo("first\n");
@@ -102,7 +96,7 @@ class LifecycleHandlerDrainTest {
             stream.end();
             assertThat(client.readChunk()).isEmpty();
             await().until(shutdown::isDone);
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         assertThat(tracker.inflight()).isZero();
     }
@@ -110,18 +104,18 @@ class LifecycleHandlerDrainTest {
     @Test
     void requestAfterAdmissionClosedGets503WithRetryAfterAndTheConnectionCloses() throws Exception {
         start(Duration.ZERO, DrainPolicy.REJECT_503);
-        try (RawClient slow = new RawClient(server.port)) {
+        try (RawHttpConnection slow = new RawHttpConnection(server.port)) {
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             startShutdown();
             await().until(tracker::isDraining);
 
-            RawClient late = new RawClient(server.port);
-            RawClient.Response response = late.get("/hello");
+            RawHttpConnection late = new RawHttpConnection(server.port);
+            RawHttpConnection.Response response = late.get("/hello");
             assertThat(response.status()).isEqualTo(503);
             assertThat(response.header("Retry-After")).isEqualTo("1");
             assertThat(response.header("Connection")).isEqualTo("close");
-            assertThat(late.closedByServer()).isTrue();
+            assertThat(late.isClosedByServer()).isTrue();
             late.close();
             assertThat(tracker.refused()).isEqualTo(1);
             assertThat(tracker.inflight()).isEqualTo(1);
@@ -135,20 +129,20 @@ class LifecycleHandlerDrainTest {
     @Test
     void underReject429ARequestDuringTheDrainGetsTheLifecyclesRefusal() throws Exception {
         start(Duration.ZERO, DrainPolicy.REJECT_429);
-        try (RawClient slow = new RawClient(server.port)) {
+        try (RawHttpConnection slow = new RawHttpConnection(server.port)) {
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             startShutdown();
             await().until(tracker::isDraining);
 
-            try (RawClient late = new RawClient(server.port)) {
-                RawClient.Response response = late.get("/hello");
+            try (RawHttpConnection late = new RawHttpConnection(server.port)) {
+                RawHttpConnection.Response response = late.get("/hello");
                 assertThat(response.status()).isEqualTo(429);
                 assertThat(response.header("Retry-After")).isEqualTo("1");
                 assertThat(response.header("Cache-Control")).isEqualTo("no-store");
                 assertThat(response.header("Connection")).isEqualTo("close");
                 assertThat(response.body()).isEqualTo("Too Many Requests: shutting down\n");
-                assertThat(late.closedByServer()).isTrue();
+                assertThat(late.isClosedByServer()).isTrue();
             }
             server.releaseSlow();
             assertThat(slow.read().status()).isEqualTo(200);
@@ -159,41 +153,41 @@ class LifecycleHandlerDrainTest {
     @Test
     void keepAliveClientGetsConnectionCloseDuringThePreStopDelayAndTheServerCloses() throws Exception {
         start(Duration.ofHours(1));
-        try (RawClient client = new RawClient(server.port)) {
-            RawClient.Response before = client.get("/hello");
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
+            RawHttpConnection.Response before = client.get("/hello");
             assertThat(before.status()).isEqualTo(200);
             assertThat(before.header("Connection")).isNull();
 
-            startShutdown();
+            // Nothing public ends the hour-long pre-stop delay early, not even an interrupt (it keeps its bound): the
+            // shutdown's daemon thread is left waiting it out, detached, so that @AfterEach does not join it.
+            shutdown = background.startDetached("shutdown", lifecycle::shutdown);
             await().until(lifecycle::isDraining);
-            RawClient.Response during = client.get("/hello");
+            RawHttpConnection.Response during = client.get("/hello");
             assertThat(during.status()).isEqualTo(200);
             assertThat(during.header("Connection")).isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
             assertThat(tracker.isDraining()).isFalse();
         }
-        // Nothing public ends the hour-long pre-stop delay early, not even an interrupt (it keeps its bound): the
-        // daemon thread is left waiting it out, and @AfterEach does not join it.
-        shutdownThread = null;
     }
 
     @Test
     void idleKeepAliveConnectionIsClosedWhenTheDrainBeginsAndCounted() throws Exception {
         start(Duration.ZERO);
-        try (RawClient idle = new RawClient(server.port); RawClient slow = new RawClient(server.port)) {
+        try (RawHttpConnection idle = new RawHttpConnection(server.port);
+             RawHttpConnection slow = new RawHttpConnection(server.port)) {
             assertThat(idle.get("/hello").header("Connection")).isNull();
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
 
             startShutdown();
-            assertThat(idle.closedByServer()).isTrue();
+            assertThat(idle.isClosedByServer()).isTrue();
             assertThat(tracker.isDraining()).isTrue();
             assertThat(shutdown).isNotDone(); // closed by the drain's beginning, not by a stop action
             assertThat(lifecycle.connections().closedIdleCount()).isEqualTo(1);
 
             server.releaseSlow();
             assertThat(slow.read().header("Connection")).isEqualTo("close");
-            assertThat(slow.closedByServer()).isTrue();
+            assertThat(slow.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
         assertThat(lifecycle.connections().closedAfterResponseCount()).isEqualTo(1);
@@ -203,7 +197,7 @@ class LifecycleHandlerDrainTest {
     void connectionThatHasNotCarriedARequestYetIsNotClosedWhenTheDrainBeginsAndItsRequestIsServed()
             throws Exception {
         start(Duration.ZERO);
-        try (RawClient fresh = new RawClient(server.port); RawClient slow = new RawClient(server.port)) {
+        try (RawHttpConnection fresh = new RawHttpConnection(server.port); RawHttpConnection slow = new RawHttpConnection(server.port)) {
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             await().until(() -> server.netty.connections.size() == 2);
@@ -211,10 +205,10 @@ class LifecycleHandlerDrainTest {
             startShutdown();
             await().until(tracker::isDraining);
             // The client connected to send a request: it gets an answer, not a close racing its write.
-            RawClient.Response response = fresh.get("/hello");
+            RawHttpConnection.Response response = fresh.get("/hello");
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.header("Connection")).isEqualTo("close");
-            assertThat(fresh.closedByServer()).isTrue();
+            assertThat(fresh.isClosedByServer()).isTrue();
             assertThat(lifecycle.connections().closedIdleCount()).isZero();
             assertThat(tracker.servedWhileDraining()).isEqualTo(1);
 
@@ -227,7 +221,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void peerDisconnectMidRequestReleasesTheCount() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\npartial body");
             await().until(() -> tracker.inflight() == 1);
         }
@@ -239,9 +233,9 @@ class LifecycleHandlerDrainTest {
     @Test
     void exceptionThatClosesTheConnectionReleasesTheCount() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/boom");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(() -> tracker.inflight() == 0);
     }
@@ -249,7 +243,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void pipelinedRequestsAreCountedIndividually() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /slow?n=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /slow?n=2 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             await().until(() -> tracker.inflight() == 2);
@@ -267,7 +261,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void pipelinedRequestsDuringTheDrainAreAllAnsweredAndOnlyTheLastCarriesConnectionClose() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /slow?n=1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /slow?n=2 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             await().until(() -> tracker.inflight() == 2);
@@ -275,14 +269,14 @@ class LifecycleHandlerDrainTest {
             await().until(tracker::isDraining);
 
             server.releaseSlow();
-            RawClient.Response first = client.read();
+            RawHttpConnection.Response first = client.read();
             assertThat(first.body()).isEqualTo("/slow?n=1");
             assertThat(first.header("Connection")).isNull();
             server.releaseSlow();
-            RawClient.Response second = client.read();
+            RawHttpConnection.Response second = client.read();
             assertThat(second.body()).isEqualTo("/slow?n=2");
             assertThat(second.header("Connection")).isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
     }
@@ -290,7 +284,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void requestRefusedBehindAnInflightOneIsAnsweredAfterIt() throws Exception {
         start(Duration.ZERO, DrainPolicy.REJECT_503);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
             startShutdown();
@@ -299,13 +293,13 @@ class LifecycleHandlerDrainTest {
             client.request("GET", "/hello");
             await().until(() -> tracker.refused() == 1);
             server.releaseSlow();
-            RawClient.Response first = client.read();
+            RawHttpConnection.Response first = client.read();
             assertThat(first.body()).isEqualTo("/slow");
             assertThat(first.header("Connection")).isNull();
-            RawClient.Response refused = client.read();
+            RawHttpConnection.Response refused = client.read();
             assertThat(refused.status()).isEqualTo(503);
             assertThat(refused.header("Connection")).isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
     }
@@ -313,7 +307,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void inflightRequestsAreDescribedByMethodAndPathWithoutQuery() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/slow?token=secret");
             await().until(() -> tracker.inflight() == 1);
             assertThat(tracker.describeOldest(10)).singleElement().asString()
@@ -327,7 +321,7 @@ class LifecycleHandlerDrainTest {
     @Test
     void upgradedConnectionIsLongLivedAndClosedWhenAdmissionCloses() throws Exception {
         start(Duration.ZERO);
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/hello").status()).isEqualTo(200);
             assertThat(tracker.longLived()).isZero();
             assertThat(client.get("/upgrade").status()).isEqualTo(101);
@@ -335,7 +329,7 @@ class LifecycleHandlerDrainTest {
             assertThat(tracker.inflight()).isZero();
 
             startShutdown();
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(shutdown::isDone);
         assertThat(tracker.longLived()).isZero();

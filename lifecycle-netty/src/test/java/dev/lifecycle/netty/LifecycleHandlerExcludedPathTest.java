@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +14,8 @@ import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.StartupTask;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.RawHttpConnection;
 
 class LifecycleHandlerExcludedPathTest {
 
@@ -26,18 +27,12 @@ class LifecycleHandlerExcludedPathTest {
                                                  .build();
     private final InflightTracker tracker = lifecycle.tracker();
     private TestServer server;
-    private Thread background;
+    private final BackgroundThreads background = new BackgroundThreads();
 
     private void serve() throws InterruptedException {
         server = new TestServer(NettyLifecycle.builder(lifecycle)
                                               .excludePaths("/metrics", "/slow/excluded", "/static/*")
                                               .build());
-    }
-
-    private void inBackground(Runnable action) {
-        background = new Thread(action, "test-background");
-        background.setDaemon(true);
-        background.start();
     }
 
     private void start() {
@@ -51,23 +46,21 @@ class LifecycleHandlerExcludedPathTest {
         if (server != null) {
             server.close();
         }
-        if (background != null) {
-            background.join(TimeUnit.SECONDS.toMillis(20));
-        }
+        background.close();
     }
 
     @Test
     void excludedPathsAreServedWhileStartingWhenOtherRequestsAreRefused() throws Exception {
         serve();
-        inBackground(lifecycle::start);
-        try (RawClient client = new RawClient(server.port)) {
+        background.start("start", lifecycle::start);
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/metrics").body()).isEqualTo("hello");
             assertThat(client.get("/metrics?name=lifecycle").body()).as("query ignored").isEqualTo("hello");
             assertThat(client.get("/static").body()).isEqualTo("hello");
             assertThat(client.get("/static/app.js").body()).isEqualTo("hello");
         }
         for (String refused : new String[] {"/metricsx", "/statics", "/hello"}) {
-            try (RawClient client = new RawClient(server.port)) { // a refusal closes its connection
+            try (RawHttpConnection client = new RawHttpConnection(server.port)) { // a refusal closes its connection
                 assertThat(client.get(refused).status()).isEqualTo(503);
             }
         }
@@ -79,7 +72,7 @@ class LifecycleHandlerExcludedPathTest {
     void excludedRequestInProgressIsNotCountedAndKeepsItsPlaceAmongPipelinedRequests() throws Exception {
         serve();
         start();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /slow/excluded HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n");
             await().until(() -> server.heldSlow() == 1);
@@ -87,7 +80,7 @@ class LifecycleHandlerExcludedPathTest {
 
             server.releaseSlow();
             assertThat(client.read().body()).isEqualTo("/slow/excluded");
-            RawClient.Response live = client.read();
+            RawHttpConnection.Response live = client.read();
             assertThat(live.status()).isEqualTo(200);
             assertThat(live.body()).contains("\"inflight\":0");
             assertThat(client.get("/hello").body()).isEqualTo("hello");
@@ -98,25 +91,26 @@ class LifecycleHandlerExcludedPathTest {
     void excludedPathIsServedAfterAdmissionClosedWithConnectionClose() throws Exception {
         serve();
         start();
-        try (RawClient excluded = new RawClient(server.port); RawClient counted = new RawClient(server.port)) {
+        try (RawHttpConnection excluded = new RawHttpConnection(server.port);
+             RawHttpConnection counted = new RawHttpConnection(server.port)) {
             excluded.request("GET", "/slow/excluded");
             await().until(() -> server.heldSlow() == 1);
             counted.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
-            inBackground(lifecycle::shutdown);
+            background.start("shutdown", lifecycle::shutdown);
             await().until(tracker::isDraining);
 
-            try (RawClient late = new RawClient(server.port)) {
-                RawClient.Response metrics = late.get("/metrics");
+            try (RawHttpConnection late = new RawHttpConnection(server.port)) {
+                RawHttpConnection.Response metrics = late.get("/metrics");
                 assertThat(metrics.body()).isEqualTo("hello");
                 assertThat(metrics.header("Connection")).isEqualTo("close");
-                assertThat(late.closedByServer()).isTrue();
+                assertThat(late.isClosedByServer()).isTrue();
             }
             server.releaseSlow();
-            RawClient.Response slow = excluded.read();
+            RawHttpConnection.Response slow = excluded.read();
             assertThat(slow.body()).isEqualTo("/slow/excluded");
             assertThat(slow.header("Connection")).as("begun before the drain, ended during it").isEqualTo("close");
-            assertThat(excluded.closedByServer()).isTrue();
+            assertThat(excluded.isClosedByServer()).isTrue();
             assertThat(tracker.refused()).isZero();
             assertThat(tracker.inflight()).isEqualTo(1);
 

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +14,9 @@ import org.junit.jupiter.api.Test;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.LogCapture;
+import dev.lifecycle.testing.RawHttpConnection;
 
 /** Faults and bad input over real sockets: clients that go away, requests that never end, odd probe requests. */
 class LifecycleHandlerFaultTest {
@@ -24,8 +26,8 @@ class LifecycleHandlerFaultTest {
     private Lifecycle lifecycle;
     private InflightTracker tracker;
     private TestServer server;
-    private Thread shutdownThread;
-    private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
+    private final BackgroundThreads background = new BackgroundThreads();
+    private CompletableFuture<Void> shutdown;
 
     private void start(Duration drainTimeout) throws InterruptedException {
         lifecycle = Lifecycle.builder()
@@ -39,12 +41,7 @@ class LifecycleHandlerFaultTest {
     }
 
     private void startShutdown() {
-        shutdownThread = new Thread(() -> {
-            lifecycle.shutdown();
-            shutdown.complete(null);
-        }, "test-shutdown");
-        shutdownThread.setDaemon(true);
-        shutdownThread.start();
+        shutdown = background.start("shutdown", lifecycle::shutdown);
     }
 
     @AfterEach
@@ -52,9 +49,7 @@ class LifecycleHandlerFaultTest {
         if (server != null) {
             server.close();
         }
-        if (shutdownThread != null) {
-            shutdownThread.join(TimeUnit.SECONDS.toMillis(20));
-        }
+        background.close();
     }
 
     // Proves: a client gone in the middle of a chunked response releases its count, and the drain is not blocked.
@@ -62,7 +57,7 @@ class LifecycleHandlerFaultTest {
     void clientGoneMidChunkedResponseReleasesItsCountAndTheDrainIsNotBlocked() throws Exception {
         start(Duration.ofMinutes(1));
         TestServer.Stream stream;
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/stream");
             assertThat(client.readHead().header("Transfer-Encoding")).isEqualTo("chunked");
             assertThat(client.readChunk()).isEqualTo("first\n");
@@ -81,23 +76,25 @@ class LifecycleHandlerFaultTest {
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
     }
 
-    // Proves: a request that never finishes ends the drain at its bound (relaxed: + 250 ms) and the WARN names it.
+    // Proves: a request that never finishes ends the drain at its bound, not at the default 20 s nor when the request
+    // ends, and the WARN names it. No upper bound by wall clock: a slow machine may run late, never early.
     @Test
     void requestThatNeverFinishesEndsTheDrainAtItsBoundAndTheWarningNamesIt() throws Exception {
         Duration bound = Duration.ofMillis(500);
         start(bound);
-        try (RawClient stuck = new RawClient(server.port); LogCapture logs = new LogCapture()) {
+        try (RawHttpConnection stuck = new RawHttpConnection(server.port); LogCapture logs = new LogCapture()) {
             stuck.request("GET", "/slow?token=secret");
             await().atMost(WAIT).until(() -> tracker.inflight() == 1);
 
-            lifecycle.shutdown();
+            // The default drain timeout (20 s) is twice WAIT: a bound left unused would fail here.
+            assertThat(background.start("shutdown", lifecycle::shutdown)).succeedsWithin(WAIT);
 
             assertThat(lifecycle.drainDuration()).hasValueSatisfying(
-                    drain -> assertThat(drain).isBetween(bound, bound.plusMillis(250)));
+                    drain -> assertThat(drain).isGreaterThanOrEqualTo(bound));
             assertThat(logs.text()).contains("WARN", "Drain timed out after ", "with 1 request(s) and 0 long-lived "
                                              + "request(s) still in flight; oldest: GET /slow (age ")
                                    .doesNotContain("secret");
-            assertThat(stuck.closedByServer()).as("closed by the stop action after the drain").isTrue();
+            assertThat(stuck.isClosedByServer()).as("closed by the stop action after the drain").isTrue();
         }
         assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
         assertThat(tracker.inflight()).isZero();
@@ -107,10 +104,10 @@ class LifecycleHandlerFaultTest {
     @Test
     void probeRequestsWithOddMethodsGet405AndTheConnectionKeepsServing() throws Exception {
         start(Duration.ofSeconds(10));
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             for (String method : List.of("BREW", "PROPFIND", "M".repeat(100))) {
                 for (String probe : List.of("/health/live", "/health/ready", "/health/started")) {
-                    RawClient.Response response = client.request(method, probe).read();
+                    RawHttpConnection.Response response = client.request(method, probe).read();
                     assertThat(response.status()).as(method + " " + probe).isEqualTo(405);
                     assertThat(response.header("Allow")).isEqualTo("GET, HEAD");
                 }
@@ -127,17 +124,17 @@ class LifecycleHandlerFaultTest {
     void hugeHeaderOnAProbeWasAnswered200AndLeftTheConnectionDeaf() throws Exception {
         start(Duration.ofSeconds(10));
         for (String probe : List.of("/health/live", "/health/ready", "/health/started")) {
-            try (RawClient client = new RawClient(server.port)) {
+            try (RawHttpConnection client = new RawHttpConnection(server.port)) {
                 client.send("GET " + probe + " HTTP/1.1\r\nHost: localhost\r\nX-Huge: " + "h".repeat(64 * 1024)
                             + "\r\n\r\n");
-                RawClient.Response response = client.read();
+                RawHttpConnection.Response response = client.read();
                 assertThat(response.status()).as(probe).isEqualTo(431);
                 assertThat(response.header("Connection")).isEqualTo("close");
                 assertThat(response.body()).isEqualTo("Request Header Fields Too Large\n");
-                assertThat(client.closedByServer()).isTrue();
+                assertThat(client.isClosedByServer()).isTrue();
             }
         }
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/health/live").status()).isEqualTo(200);
         }
         assertThat(tracker.inflight()).isZero();
@@ -154,15 +151,15 @@ class LifecycleHandlerFaultTest {
                 "GET /" + "p".repeat(8 * 1024) + " HTTP/1.1\r\nHost: localhost\r\n\r\n", 414,
                 "GET /hello HTTP1.1\r\nHost: localhost\r\n\r\n", 400);
         for (Map.Entry<String, Integer> request : statuses.entrySet()) {
-            try (RawClient client = new RawClient(server.port)) {
-                RawClient.Response response = client.send(request.getKey()).read();
+            try (RawHttpConnection client = new RawHttpConnection(server.port)) {
+                RawHttpConnection.Response response = client.send(request.getKey()).read();
                 String shown = request.getKey().substring(0, 20);
                 assertThat(response.status()).as(shown).isEqualTo(request.getValue());
                 assertThat(response.header("Connection")).as(shown).isEqualTo("close");
-                assertThat(client.closedByServer()).as(shown).isTrue();
+                assertThat(client.isClosedByServer()).as(shown).isTrue();
             }
         }
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/hello").body()).isEqualTo("hello");
         }
         await().atMost(WAIT).until(() -> tracker.inflight() == 0);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.RawHttpConnection;
 
 /**
  * Probes whose liveness check blocks until the test lets it answer, on a server with a single event loop: what
@@ -56,7 +57,7 @@ class LifecycleHandlerProbeExecutorTest {
 
     /** Sends a request on another connection and reads its answer: the single event loop is free. */
     private void assertEventLoopServes() throws Exception {
-        try (RawClient other = new RawClient(server.port)) {
+        try (RawHttpConnection other = new RawHttpConnection(server.port)) {
             assertThat(other.get("/hello").body()).isEqualTo("hello");
         }
     }
@@ -64,14 +65,14 @@ class LifecycleHandlerProbeExecutorTest {
     @Test
     void blockedLivenessCheckDoesNotBlockTheEventLoop() throws Exception {
         serve(NettyLifecycle.of(lifecycle));
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/health/live");
             await().until(() -> checks.get() == 1);
 
             assertEventLoopServes();
 
             healthy.countDown();
-            RawClient.Response live = client.read();
+            RawHttpConnection.Response live = client.read();
             assertThat(live.status()).isEqualTo(200);
             assertThat(live.body()).contains("\"status\":\"UP\"", "\"name\":\"db\"");
             assertThat(client.get("/hello").body()).as("the connection reads again").isEqualTo("hello");
@@ -81,7 +82,7 @@ class LifecycleHandlerProbeExecutorTest {
     @Test
     void requestPipelinedBehindABlockedProbeWaitsAndIsAnsweredAfterIt() throws Exception {
         serve(NettyLifecycle.of(lifecycle));
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n");
             await().until(() -> checks.get() == 1);
@@ -102,7 +103,7 @@ class LifecycleHandlerProbeExecutorTest {
     void probesPipelinedOneAfterTheOtherAreAllAnsweredInOrder() throws Exception {
         serve(NettyLifecycle.of(lifecycle));
         healthy.countDown();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /health/ready?a HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /slow?after-probes HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -121,7 +122,7 @@ class LifecycleHandlerProbeExecutorTest {
     @Test
     void connectionClosedWhileItsProbeIsComputingReleasesEverything() throws Exception {
         serve(NettyLifecycle.of(lifecycle));
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello"
                         + "GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -130,7 +131,7 @@ class LifecycleHandlerProbeExecutorTest {
             // Holding requests, the connection no longer reads: it would see the client's close only once the probe
             // is answered. Closed here by the server, as the stop action does.
             server.netty.connections.forEach(DrainingConnection::close);
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         await().until(() -> server.netty.connections.isEmpty());
         // A held probe that ran would share the first one's run (a check has one run at a time), so this only
@@ -138,7 +139,7 @@ class LifecycleHandlerProbeExecutorTest {
         assertThat(checks).as("the probe held behind the first never ran").hasValue(1);
 
         healthy.countDown();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/health/live").status()).isEqualTo(200);
         }
         assertThat(tracker.inflight()).isZero();
@@ -148,7 +149,7 @@ class LifecycleHandlerProbeExecutorTest {
     @Test
     void clientClosingWhileItsProbeIsComputingIsSeenAtOnce() throws Exception {
         serve(NettyLifecycle.of(lifecycle));
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/health/live");
             await().until(() -> checks.get() == 1);
         }
@@ -164,7 +165,7 @@ class LifecycleHandlerProbeExecutorTest {
             throw new RejectedExecutionException("full");
         }).build());
         healthy.countDown();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/health/live").status()).isEqualTo(200);
             assertThat(client.get("/health/ready").status()).isEqualTo(200);
         }
@@ -174,7 +175,7 @@ class LifecycleHandlerProbeExecutorTest {
     void stopActionShutsTheDefaultProbeExecutorDown() throws Exception {
         serve(NettyLifecycle.of(lifecycle));
         healthy.countDown();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/health/live").status()).isEqualTo(200);
         }
         lifecycle.shutdown();

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +18,8 @@ import dev.lifecycle.core.LifecycleBuilder;
 import dev.lifecycle.core.StartupException;
 import dev.lifecycle.core.StartupTask;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.RawHttpConnection;
 
 class LifecycleHandlerProbeTest {
 
@@ -26,7 +27,7 @@ class LifecycleHandlerProbeTest {
     private InflightTracker tracker;
     private TestServer server;
     private final CountDownLatch migrations = new CountDownLatch(1);
-    private Thread background;
+    private final BackgroundThreads background = new BackgroundThreads();
 
     private static LifecycleBuilder builder() {
         return Lifecycle.builder().environment(Map.of()).drainTimeout(Duration.ofSeconds(10));
@@ -42,25 +43,17 @@ class LifecycleHandlerProbeTest {
         server = new TestServer(netty);
     }
 
-    private void inBackground(Runnable action) {
-        background = new Thread(action, "test-background");
-        background.setDaemon(true);
-        background.start();
-    }
-
     @AfterEach
     void stop() throws InterruptedException {
         migrations.countDown();
         if (server != null) {
             server.close();
         }
-        if (background != null) {
-            background.join(TimeUnit.SECONDS.toMillis(20));
-        }
+        background.close();
     }
 
-    private RawClient.Response probe(String path) throws Exception {
-        try (RawClient client = new RawClient(server.port)) {
+    private RawHttpConnection.Response probe(String path) throws Exception {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             return client.get(path);
         }
     }
@@ -68,23 +61,23 @@ class LifecycleHandlerProbeTest {
     @Test
     void whileStartingLivenessIsUpReadinessAndStartupAreDownAndRequestsGet503() throws Exception {
         serve(builder().startupTask(StartupTask.of("migrations", migrations::await)).build());
-        inBackground(lifecycle::start);
+        background.start("start", lifecycle::start);
 
-        try (RawClient client = new RawClient(server.port)) {
-            RawClient.Response live = client.get("/health/live");
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
+            RawHttpConnection.Response live = client.get("/health/live");
             assertThat(live.status()).isEqualTo(200);
             assertThat(live.body()).contains("\"status\":\"UP\"", "\"state\":\"STARTING\"", "\"name\":\"migrations\"");
             assertThat(client.get("/health/ready").status()).isEqualTo(503);
             assertThat(client.get("/health/started").status()).isEqualTo(503);
 
-            RawClient.Response app = client.get("/hello");
+            RawHttpConnection.Response app = client.get("/hello");
             assertThat(app.status()).isEqualTo(503);
             assertThat(app.header("Retry-After")).isEqualTo("1");
             assertThat(app.header("Connection")).as("the lifecycle's refusal closes").isEqualTo("close");
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
             assertThat(tracker.refused()).as("probes are never refused").isEqualTo(1);
         }
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             migrations.countDown();
             await().until(() -> lifecycle.state() == State.READY);
             assertThat(client.get("/health/ready").status()).isEqualTo(200);
@@ -98,7 +91,7 @@ class LifecycleHandlerProbeTest {
         serve(builder().build());
         lifecycle.start();
 
-        RawClient.Response ready = probe("/health/ready");
+        RawHttpConnection.Response ready = probe("/health/ready");
         assertThat(ready.status()).isEqualTo(200);
         assertThat(ready.header("Content-Type")).isEqualTo("application/json");
         assertThat(ready.header("Cache-Control")).isEqualTo("no-store");
@@ -111,13 +104,13 @@ class LifecycleHandlerProbeTest {
     void whileDrainingReadinessIsDownLivenessAndStartupStayUpAndProbesAreNotCounted() throws Exception {
         serve(builder().build());
         lifecycle.start();
-        try (RawClient slow = new RawClient(server.port)) {
+        try (RawHttpConnection slow = new RawHttpConnection(server.port)) {
             slow.request("GET", "/slow");
             await().until(() -> tracker.inflight() == 1);
-            inBackground(lifecycle::shutdown);
+            background.start("shutdown", lifecycle::shutdown);
             await().until(tracker::isDraining);
 
-            RawClient.Response ready = probe("/health/ready");
+            RawHttpConnection.Response ready = probe("/health/ready");
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.body()).contains("\"status\":\"DOWN\"", "\"state\":\"DRAINING\"", "\"inflight\":1");
             assertThat(ready.header("Connection")).isEqualTo("close");
@@ -139,7 +132,7 @@ class LifecycleHandlerProbeTest {
         })).build()).showDetails(true).build());
         assertThatThrownBy(lifecycle::start).isInstanceOf(StartupException.class);
 
-        RawClient.Response live = probe("/health/live");
+        RawHttpConnection.Response live = probe("/health/live");
         assertThat(live.status()).isEqualTo(503);
         assertThat(live.body()).contains("\"state\":\"FAILED\"", "\"status\":\"FAILED\"", "disk full");
         assertThat(probe("/health/ready").status()).isEqualTo(503);
@@ -153,7 +146,7 @@ class LifecycleHandlerProbeTest {
         }).build());
         lifecycle.start();
 
-        RawClient.Response live = probe("/health/live");
+        RawHttpConnection.Response live = probe("/health/live");
         assertThat(live.status()).isEqualTo(503);
         assertThat(live.body()).contains("\"name\":\"db\"").doesNotContain("hunter2");
     }
@@ -162,8 +155,8 @@ class LifecycleHandlerProbeTest {
     void headProbeSendsHeadersWithoutBodyAndTheConnectionStaysUsable() throws Exception {
         serve(builder().build());
         lifecycle.start();
-        try (RawClient client = new RawClient(server.port)) {
-            RawClient.Response head = client.request("HEAD", "/health/live").readHead();
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
+            RawHttpConnection.Response head = client.request("HEAD", "/health/live").readHead();
             assertThat(head.status()).isEqualTo(200);
             String json = client.get("/health/live").body();
             assertThat(Integer.parseInt(head.header("Content-Length")))
@@ -175,9 +168,9 @@ class LifecycleHandlerProbeTest {
     void otherMethodsOnAProbeGet405WithAllow() throws Exception {
         serve(builder().build());
         lifecycle.start();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("POST /health/ready HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello");
-            RawClient.Response response = client.read();
+            RawHttpConnection.Response response = client.read();
             assertThat(response.status()).isEqualTo(405);
             assertThat(response.header("Allow")).isEqualTo("GET, HEAD");
             assertThat(client.get("/health/ready").status()).as("the body was skipped").isEqualTo(200);
@@ -189,13 +182,13 @@ class LifecycleHandlerProbeTest {
     void probePipelinedBehindASlowRequestIsAnsweredAfterIt() throws Exception {
         serve(builder().build());
         lifecycle.start();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.send("GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n"
                         + "GET /health/live?verbose HTTP/1.1\r\nHost: localhost\r\n\r\n");
             await().until(() -> tracker.inflight() == 1);
             server.releaseSlow();
             assertThat(client.read().body()).isEqualTo("/slow");
-            RawClient.Response live = client.read();
+            RawHttpConnection.Response live = client.read();
             assertThat(live.status()).isEqualTo(200);
             assertThat(live.body()).startsWith("{\"status\":\"UP\"");
         }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.RawHttpConnection;
 
 class NettyLifecycleStopTest {
 
@@ -30,18 +31,18 @@ class NettyLifecycleStopTest {
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).drainTimeout(Duration.ofSeconds(10)).build();
         server = new TestServer(lifecycle);
         lifecycle.start();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             assertThat(client.get("/hello").status()).isEqualTo(200);
 
             lifecycle.shutdown();
 
             assertThat(lifecycle.state()).isEqualTo(State.STOPPED);
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
         }
         assertThat(server.channel.isOpen()).isFalse();
         assertThat(server.boss.isTerminated()).isTrue();
         assertThat(server.workers.isTerminated()).isTrue();
-        assertThatThrownBy(() -> new RawClient(server.port).close()).isInstanceOf(ConnectException.class);
+        assertThatThrownBy(() -> new RawHttpConnection(server.port).close()).isInstanceOf(ConnectException.class);
     }
 
     @Test
@@ -49,13 +50,13 @@ class NettyLifecycleStopTest {
         Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).drainTimeout(Duration.ZERO).build();
         server = new TestServer(lifecycle);
         lifecycle.start();
-        try (RawClient client = new RawClient(server.port)) {
+        try (RawHttpConnection client = new RawHttpConnection(server.port)) {
             client.request("GET", "/slow");
             await().until(() -> lifecycle.tracker().inflight() == 1);
 
             lifecycle.shutdown();
 
-            assertThat(client.closedByServer()).isTrue();
+            assertThat(client.isClosedByServer()).isTrue();
             assertThat(lifecycle.tracker().inflight()).isZero();
             assertThat(server.workers.isTerminated()).isTrue();
         }

@@ -37,6 +37,8 @@ import org.junit.jupiter.api.Test;
 import dev.lifecycle.core.InflightTracker;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.core.State;
+import dev.lifecycle.testing.BackgroundThreads;
+import dev.lifecycle.testing.RawHttpConnection;
 import dev.lifecycle.testing.TcpSockets;
 
 /**
@@ -52,9 +54,9 @@ class PooledClientDrainTest {
     private Lifecycle lifecycle;
     private InflightTracker tracker;
     private TestServer server;
-    private RawClient slow;
-    private Thread shutdownThread;
-    private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
+    private RawHttpConnection slow;
+    private final BackgroundThreads background = new BackgroundThreads();
+    private CompletableFuture<Void> shutdown;
     private final HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /**
      * Apache checks a pooled connection before reusing it once it has been idle for {@code validateAfterInactivity}
@@ -82,15 +84,10 @@ class PooledClientDrainTest {
 
     /** Starts the shutdown while a slow request is in flight, which keeps the drain going until released. */
     private void startShutdownWithASlowRequestInFlight() throws IOException {
-        slow = new RawClient(server.port);
+        slow = new RawHttpConnection(server.port);
         slow.request("GET", "/slow");
         await().until(() -> tracker.inflight() == 1);
-        shutdownThread = new Thread(() -> {
-            lifecycle.shutdown();
-            shutdown.complete(null);
-        }, "test-shutdown");
-        shutdownThread.setDaemon(true);
-        shutdownThread.start();
+        shutdown = background.start("shutdown", lifecycle::shutdown);
     }
 
     /**
@@ -126,9 +123,7 @@ class PooledClientDrainTest {
         if (server != null) {
             server.close();
         }
-        if (shutdownThread != null) {
-            shutdownThread.join(TimeUnit.SECONDS.toMillis(20));
-        }
+        background.close();
     }
 
     private URI uri(String path) {

@@ -48,10 +48,12 @@ public final class ServiceProcess implements AutoCloseable {
     private final Writer log;
     private final List<String> lines = new ArrayList<>(); // guarded by lines
     private final Thread reader;
+    private final boolean standardInput;
     private boolean outputEnded; // guarded by lines
 
-    private ServiceProcess(Process process, Path logFile, Writer log) {
+    private ServiceProcess(Process process, Path logFile, Writer log, boolean standardInput) {
         this.process = process;
+        this.standardInput = standardInput;
         this.logFile = logFile;
         this.log = log;
         reader = new Thread(this::readOutput, "service-output-" + process.pid());
@@ -81,6 +83,7 @@ public final class ServiceProcess implements AutoCloseable {
         private final List<String> removed = new ArrayList<>();
         private Path directory;
         private Path logFile;
+        private boolean standardInput;
 
         private Builder(List<String> command) {
             this.command = command;
@@ -128,13 +131,24 @@ public final class ServiceProcess implements AutoCloseable {
         }
 
         /**
+         * Connects the standard input to a pipe that {@link ServiceProcess#writeInput(String)} writes to. The default
+         * is {@code /dev/null}, so that a process reading it sees the end of the stream at once.
+         */
+        public Builder pipeStandardInput() {
+            standardInput = true;
+            return this;
+        }
+
+        /**
          * Starts the process.
          *
          * @throws UncheckedIOException if the log file cannot be created or the program cannot be started
          */
         public ServiceProcess start() {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            if (!standardInput) {
+                builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            }
             removed.forEach(builder.environment()::remove);
             builder.environment().putAll(environment);
             if (directory != null) {
@@ -147,7 +161,7 @@ public final class ServiceProcess implements AutoCloseable {
                     Files.createDirectories(file.getParent());
                 }
                 log = Files.newBufferedWriter(file, UTF_8);
-                return new ServiceProcess(builder.start(), file, log);
+                return new ServiceProcess(builder.start(), file, log, standardInput);
             } catch (IOException e) {
                 if (log != null) {
                     try {
@@ -256,6 +270,27 @@ public final class ServiceProcess implements AutoCloseable {
     /** The file that receives the merged standard output and error. */
     public Path logFile() {
         return logFile;
+    }
+
+    /**
+     * Writes {@code text} (UTF-8) to the standard input and flushes it.
+     *
+     * @throws IllegalStateException if the builder did not {@linkplain Builder#pipeStandardInput() pipe} the standard
+     *     input
+     * @throws UncheckedIOException if the process no longer reads it
+     */
+    public void writeInput(String text) {
+        requireNonNull(text, "text cannot be null");
+        if (!standardInput) {
+            throw new IllegalStateException("The standard input of process " + process.pid()
+                                            + " is /dev/null (expected: Builder.pipeStandardInput())");
+        }
+        try {
+            process.getOutputStream().write(text.getBytes(UTF_8));
+            process.getOutputStream().flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write to the standard input of process " + process.pid(), e);
+        }
     }
 
     /** The process id. */

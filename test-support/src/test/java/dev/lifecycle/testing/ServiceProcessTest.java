@@ -110,12 +110,39 @@ class ServiceProcessTest {
     }
 
     @Test
-    void freePortIsBindableOnLoopback() throws Exception {
+    void writeInputReachesAProcessWhoseStandardInputIsPiped() {
+        try (ServiceProcess process = shell("read line; echo \"got $line\"").pipeStandardInput().start()) {
+            process.writeInput("go\n");
+
+            assertThat(process.awaitLine(Pattern.compile("^got (.*)$"), TIMEOUT).group(1)).isEqualTo("go");
+            assertThat(process.awaitExit(TIMEOUT)).isZero();
+        }
+    }
+
+    @Test
+    void standardInputIsDevNullUnlessPiped() {
+        try (ServiceProcess process = shell("if read line; then echo \"read $line\"; else echo eof; fi").start()) {
+            assertThat(process.awaitExit(TIMEOUT)).isZero();
+            assertThat(process.lines()).containsExactly("eof");
+            assertThatThrownBy(() -> process.writeInput("go\n"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("The standard input of process " + process.pid()
+                                + " is /dev/null (expected: Builder.pipeStandardInput())");
+        }
+    }
+
+    @Test
+    void freePortHasNothingListeningAndCanBeBoundOnLoopback() throws Exception {
         int port = Ports.freePort();
-        assertThat(port).isPositive();
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1,
-                                                                      java.net.InetAddress.getLoopbackAddress())) {
-            assertThat(socket.getLocalPort()).isEqualTo(port);
+
+        assertThat(port).isBetween(1024, 65535);
+        assertThatThrownBy(() -> new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port).close())
+                .as("nothing listens on it").isInstanceOf(java.net.ConnectException.class);
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.setReuseAddress(false);
+            // Binding (no BindException) is the contract; comparing the bound port with itself would prove nothing.
+            socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+            assertThat(socket.isBound()).isTrue();
         }
     }
 }

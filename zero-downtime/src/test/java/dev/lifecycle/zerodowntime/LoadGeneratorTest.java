@@ -3,6 +3,7 @@ package dev.lifecycle.zerodowntime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.lifecycle.testing.Ports;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -201,11 +202,7 @@ class LoadGeneratorTest {
 
     @Test
     void refusedConnectionIsAFailure() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
-        generator(new InetSocketAddress("127.0.0.1", port), 50, 2, Duration.ofSeconds(1), "GET /x");
+        generator(new InetSocketAddress("127.0.0.1", Ports.freePort()), 50, 2, Duration.ofSeconds(1), "GET /x");
 
         List<RequestRecord> records = runUntil(5);
 

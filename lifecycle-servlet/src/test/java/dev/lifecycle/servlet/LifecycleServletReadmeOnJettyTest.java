@@ -1,0 +1,8 @@
+package dev.lifecycle.servlet;
+
+class LifecycleServletReadmeOnJettyTest extends LifecycleServletReadmeContract {
+
+    LifecycleServletReadmeOnJettyTest() {
+        super(new JettyContainer());
+    }
+}

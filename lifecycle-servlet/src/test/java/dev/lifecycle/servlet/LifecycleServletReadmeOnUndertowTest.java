@@ -1,0 +1,8 @@
+package dev.lifecycle.servlet;
+
+class LifecycleServletReadmeOnUndertowTest extends LifecycleServletReadmeContract {
+
+    LifecycleServletReadmeOnUndertowTest() {
+        super(new UndertowContainer());
+    }
+}
