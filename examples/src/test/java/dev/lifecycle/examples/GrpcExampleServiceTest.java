@@ -106,11 +106,12 @@ class GrpcExampleServiceTest {
 
     @Test
     void callsBeforeReadyGetUnavailableThenTheUsersApiAnswersAndHealthFollowsReadiness() throws Exception {
+        MigrationGate gate = MigrationGate.create(temp.resolve("data-replica-g"));
         try (ExampleProcess service = start("startup", environment(
-                "replica-g", "FLYWAY_EXTRA_LOCATIONS", ExampleServiceLifecycleTest.testMigrations("slow")))) {
+                "replica-g", "FLYWAY_EXTRA_LOCATIONS", MigrationGate.location()))) {
             ManagedChannel channel = GrpcReplicas.channel(service.awaitPort());
             try {
-                // The test migration takes 4 s: the port is open, the service is not ready.
+                // The gated migration runs until the test opens the gate: the port is open, the service not ready.
                 assertThat(check(channel, "")).isEqualTo(ServingStatus.NOT_SERVING);
                 assertThat(check(channel, "liveness")).isEqualTo(ServingStatus.SERVING);
                 assertThatThrownBy(() -> call(channel, GrpcUsersApi.GET, "{\"id\": 1}"))
@@ -120,6 +121,7 @@ class GrpcExampleServiceTest {
                             assertThat(e.getTrailers().get(GrpcInstanceInterceptor.INSTANCE)).isEqualTo("replica-g");
                         });
 
+                gate.open(ExampleProcess.STARTUP_TIMEOUT);
                 awaitServing(channel);
 
                 Answer created = call(channel, GrpcUsersApi.CREATE, "{\"name\": \"Ada\", \"email\": \"ada@example.org\"}");
