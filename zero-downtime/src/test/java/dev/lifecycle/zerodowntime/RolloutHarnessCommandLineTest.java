@@ -114,11 +114,12 @@ class RolloutHarnessCommandLineTest {
             Path csv = work.resolve("requests.csv");
             assertThat(csv).exists();
             List<String> lines = Files.readAllLines(csv);
-            assertThat(lines.get(0)).isEqualTo(RequestRecord.CSV_HEADER);
+            // One client (the raw generator) in this run; its name leads every line.
+            assertThat(lines.get(0)).isEqualTo("client," + RequestRecord.CSV_HEADER);
             assertThat(lines).as("a header and one line per request").hasSizeGreaterThan(1);
             // One line per scheduled request: their sequence numbers are distinct and without a gap.
             List<Long> sequences = lines.subList(1, lines.size()).stream()
-                                        .map(line -> Long.parseLong(line.substring(0, line.indexOf(','))))
+                                        .map(line -> Long.parseLong(line.split(",", 3)[1]))
                                         .sorted().distinct().toList();
             assertThat(sequences).hasSize(lines.size() - 1);
             assertThat(sequences.get(sequences.size() - 1) - sequences.get(0)).isEqualTo(sequences.size() - 1);
