@@ -29,7 +29,7 @@ final class CountedAsyncContext implements AsyncContext {
 
     @Override
     public void complete() {
-        ResponseCompletion.finish(delegate.getResponse(), lifecycle);
+        ResponseCompletion.finish(delegate.getResponse(), lifecycle, ResponseCompletion.isHttp1(delegate.getRequest()));
         delegate.complete();
     }
 

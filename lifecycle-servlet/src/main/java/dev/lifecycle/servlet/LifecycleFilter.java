@@ -166,8 +166,10 @@ public final class LifecycleFilter implements Filter {
         }
         CountedRequest counted = new CountedRequest(request, inflight, lifecycle);
         boolean exitsOnAsyncEnd = false;
+        // HTTP/2 forbids connection-specific headers (strict clients reject the response): GOAWAY moves its clients.
+        boolean http1 = ResponseCompletion.isHttp1(request);
         try {
-            if (lifecycle.isDraining()) {
+            if (http1 && lifecycle.isDraining()) {
                 // Before the application runs: it may commit the response at any point.
                 response.setHeader(CONNECTION, CLOSE);
             }
@@ -179,13 +181,13 @@ public final class LifecycleFilter implements Filter {
                 exitsOnAsyncEnd = exitOnAsyncEnd(request, inflight);
             } else {
                 // Counted until the last byte: the container would write the buffered rest after this returns.
-                ResponseCompletion.finish(response, lifecycle);
+                ResponseCompletion.finish(response, lifecycle, http1);
             }
         } finally {
             if (!exitsOnAsyncEnd) {
                 try {
                     // An exception from the chain: the container writes the error response after this returns.
-                    if (lifecycle.isDraining() && !response.isCommitted()) {
+                    if (http1 && lifecycle.isDraining() && !response.isCommitted()) {
                         response.setHeader(CONNECTION, CLOSE);
                     }
                 } finally {

@@ -17,8 +17,14 @@ final class ResponseCompletion {
     private ResponseCompletion() {
     }
 
-    static void finish(ServletResponse response, Lifecycle lifecycle) {
-        if (lifecycle.isDraining() && response instanceof HttpServletResponse) {
+    /** Whether the request came over HTTP/1.x, where {@code Connection: close} exists; HTTP/2 forbids it. */
+    static boolean isHttp1(jakarta.servlet.ServletRequest request) {
+        String protocol = request.getProtocol();
+        return protocol == null || !protocol.startsWith("HTTP/2");
+    }
+
+    static void finish(ServletResponse response, Lifecycle lifecycle, boolean http1) {
+        if (http1 && lifecycle.isDraining() && response instanceof HttpServletResponse) {
             HttpServletResponse http = (HttpServletResponse) response;
             if (!http.isCommitted()) {
                 // Admitted before the drain began, ends during it: the client reconnects elsewhere.
