@@ -61,12 +61,22 @@ abstract class ExternalClient {
     static ExternalClient java(String client, List<String> prefix, String host, int port, int rate, int connections,
                                int requestsPerConnection, int burst, Duration burstPeriod, Duration readTimeout, List<String> requests,
                                String instanceHeader, Timeline timeline, Path directory) throws IOException {
+        return java(Path.of(System.getProperty("java.home"), "bin", "java"), client, prefix, host, port, rate,
+                connections, requestsPerConnection, burst, burstPeriod, readTimeout, requests, instanceHeader,
+                timeline, directory);
+    }
+
+    /** As the method above, run by the {@code java} executable given (another JDK's). */
+    static ExternalClient java(Path java, String client, List<String> prefix, String host, int port, int rate,
+                               int connections, int requestsPerConnection, int burst, Duration burstPeriod,
+                               Duration readTimeout, List<String> requests, String instanceHeader, Timeline timeline,
+                               Path directory) throws IOException {
         Files.createDirectories(directory);
         Path records = directory.resolve(client + ".records");
         Path output = directory.resolve(client + ".out");
         Files.deleteIfExists(records);
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        command.addAll(List.of(java.toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 LoadClient.class.getName(),
                 "--client", client, "--host", host, "--port", Integer.toString(port),

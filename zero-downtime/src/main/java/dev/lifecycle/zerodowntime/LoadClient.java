@@ -17,7 +17,7 @@ import java.util.Map;
  * and exits with 0.
  *
  * <pre>
- * LoadClient --client raw|jdk|apache --host H --port P --rate N --connections N [--burst N --burst-period-ms N]
+ * LoadClient --client raw|jdk|jdk-http2|apache|grpc --host H --port P --rate N --connections N [--burst N --burst-period-ms N]
  *            --read-timeout-ms N --origin-nanos N --origin-epoch-micros N --records FILE --request "GET /x" ...
  * </pre>
  */
@@ -64,11 +64,21 @@ final class LoadClient {
             load.reconnects().forEach((reason, count) -> reasons.put(reason.name(), count));
             ClientRecords.write(records, "raw", load.scheduled(), load.startedAt(), load.stoppedAt(), load.records(),
                     reasons, true);
+        } else if (client.equals("grpc")) {
+            // --connections: the long-lived channels; the request list does not apply (the users API's calls)
+            GrpcLoad load = new GrpcLoad(host, port, rate, connections, readTimeout, instanceHeader, timeline);
+            load.start(Duration.ofSeconds(60));
+            announceAndAwaitEndOfInput();
+            load.stop(bound);
+            ClientRecords.write(records, load.client(), load.scheduled(), load.startedAt(), load.stoppedAt(),
+                    load.records(), Map.of(GrpcLoad.RECONNECTED, load.reconnects()), true);
         } else {
             PooledLoad.Kind kind = switch (client) {
                 case "jdk" -> PooledLoad.Kind.JDK;
+                case "jdk-http2" -> PooledLoad.Kind.JDK_HTTP2;
                 case "apache" -> PooledLoad.Kind.APACHE;
-                default -> throw new IllegalArgumentException("client: " + client + " (expected: raw, jdk or apache)");
+                default -> throw new IllegalArgumentException("client: " + client
+                        + " (expected: raw, jdk, jdk-http2, apache or grpc)");
             };
             PooledLoad load = new PooledLoad(kind, host, port, rate, burst, burstPeriod, connections, readTimeout,
                     mix, instanceHeader, timeline);

@@ -49,11 +49,14 @@ import org.apache.hc.core5.util.Timeout;
  */
 final class PooledLoad {
 
-    /** Which client sends the requests. */
-    enum Kind { JDK, APACHE }
+    /**
+     * Which client sends the requests: the JDK's over HTTP/1.1, the JDK's over HTTP/2 (h2c by the HTTP/1.1 upgrade,
+     * then one multiplexed connection), or Apache's.
+     */
+    enum Kind { JDK, JDK_HTTP2, APACHE }
 
-    /** One exchange's result. */
-    private record Answer(int status, String instance) {}
+    /** One exchange's result; {@code protocol} is the HTTP version of the response when the client tells. */
+    private record Answer(int status, String instance, String protocol) {}
 
     private interface Exchange extends AutoCloseable {
         Answer send(RequestMix.Request request) throws IOException, InterruptedException;
@@ -98,8 +101,11 @@ final class PooledLoad {
         this.mix = mix;
         this.instanceHeader = instanceHeader;
         this.timeline = timeline;
-        this.exchange = kind == Kind.JDK ? jdk(readTimeout, instanceHeader) : apache(concurrency, readTimeout,
-                instanceHeader);
+        this.exchange = switch (kind) {
+            case JDK -> jdk(HttpClient.Version.HTTP_1_1, readTimeout, instanceHeader);
+            case JDK_HTTP2 -> jdk(HttpClient.Version.HTTP_2, readTimeout, instanceHeader);
+            case APACHE -> apache(concurrency, readTimeout, instanceHeader);
+        };
         this.executor = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), runnable -> {
                     Thread thread = new Thread(runnable, kind.name().toLowerCase(java.util.Locale.ROOT) + "-client");
@@ -109,7 +115,11 @@ final class PooledLoad {
     }
 
     String client() {
-        return kind == Kind.JDK ? "jdk-httpclient" : "apache-httpclient5";
+        return switch (kind) {
+            case JDK -> "jdk-httpclient";
+            case JDK_HTTP2 -> "jdk-httpclient-h2";
+            case APACHE -> "apache-httpclient5";
+        };
     }
 
     synchronized void start() {
@@ -155,7 +165,7 @@ final class PooledLoad {
             boolean ok = answer.status() >= 200 && answer.status() < 300;
             record = new RequestRecord(s.sequence(), due, sent, timeline.now(), -1,
                     answer.instance() == null ? "" : answer.instance(), request.name(), answer.status(),
-                    ok ? Outcome.OK : Outcome.HTTP_ERROR, "");
+                    ok ? Outcome.OK : Outcome.HTTP_ERROR, answer.protocol() == null ? "" : answer.protocol());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             record = failure(s, due, sent, request, Outcome.UNFINISHED, "interrupted at the end");
@@ -249,8 +259,8 @@ final class PooledLoad {
         return stoppedAt;
     }
 
-    private Exchange jdk(Duration readTimeout, String instanceHeader) {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+    private Exchange jdk(HttpClient.Version version, Duration readTimeout, String instanceHeader) {
+        HttpClient client = HttpClient.newBuilder().version(version)
                 .connectTimeout(Duration.ofSeconds(2)).build();
         return new Exchange() {
             @Override
@@ -264,7 +274,8 @@ final class PooledLoad {
                     builder.method(request.method(), HttpRequest.BodyPublishers.noBody());
                 }
                 HttpResponse<byte[]> response = client.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
-                return new Answer(response.statusCode(), response.headers().firstValue(instanceHeader).orElse(null));
+                return new Answer(response.statusCode(), response.headers().firstValue(instanceHeader).orElse(null),
+                        version == HttpClient.Version.HTTP_2 ? response.version().name() : null);
             }
 
             @Override
@@ -296,7 +307,7 @@ final class PooledLoad {
                 return client.execute(message, response -> {
                     EntityUtils.consume(response.getEntity());
                     Header instance = response.getFirstHeader(instanceHeader);
-                    return new Answer(response.getCode(), instance == null ? null : instance.getValue());
+                    return new Answer(response.getCode(), instance == null ? null : instance.getValue(), null);
                 });
             }
 

@@ -85,6 +85,8 @@ public final class RolloutHarness {
     private final int clientConnections;
     private final int expectedExitCode;
     private final int requestsPerConnection;
+    private final boolean rawGenerator;
+    private final Path http2ClientJava;
 
     RolloutHarness(RolloutHarnessBuilder b) {
         command = b.command;
@@ -123,6 +125,8 @@ public final class RolloutHarness {
         clientConnections = b.clientConnections;
         expectedExitCode = b.expectedExitCode;
         requestsPerConnection = b.requestsPerConnection;
+        rawGenerator = b.rawGenerator;
+        http2ClientJava = b.http2ClientJava;
     }
 
     /** A builder; only the command is required. */
@@ -218,6 +222,10 @@ public final class RolloutHarness {
             // nginx keeps its upstream keep-alive connections on the pods it already had (the Service address is
             // its one upstream): a pod that enters once the pool is warm may get nothing until connections turn over.
             report.exemptIdleNewReplicas("nginx reuses its upstream keep-alive connections to the pods it had");
+        } else if (!rawGenerator) {
+            // Only the clients' long-lived connections (gRPC channels): each stays on its pod until a GOAWAY moves it.
+            report.exemptIdleNewReplicas("the clients' connections stay on the pods they reached until a GOAWAY "
+                    + "moves them");
         }
         report.writeRequestLog();
         Files.writeString(directory.resolve("summary.txt"), report.summaryTable(), StandardCharsets.UTF_8);
@@ -435,7 +443,9 @@ public final class RolloutHarness {
                 prefix = kube.inNode(List.of());
             }
             Path clientsDirectory = directory.resolve("clients");
-            if (kube == null) {
+            if (!rawGenerator) {
+                logger.info("{}: the raw HTTP/1.1 generator is off; the load is {}", name, clients);
+            } else if (kube == null) {
                 RequestMix mix = requests.isEmpty() ? RequestMix.exampleService() : RequestMix.of(requests);
                 load = new LoadGenerator(balancer.frontend(), rate, connections, Duration.ofSeconds(2), readTimeout,
                         mix, instanceHeader, timeline).requestsPerConnection(requestsPerConnection);
@@ -450,6 +460,11 @@ public final class RolloutHarness {
                     case JDK, APACHE -> external.add(ExternalClient.java(client == Client.JDK ? "jdk" : "apache",
                             prefix, host, port, rate, clientConnections, 0, burstSize, burstPeriod, readTimeout,
                             requests, instanceHeader, timeline, clientsDirectory));
+                    case JDK_HTTP2 -> external.add(ExternalClient.java(http2ClientJava, "jdk-http2", prefix, host,
+                            port, rate, clientConnections, 0, 0, burstPeriod, readTimeout, requests, instanceHeader,
+                            timeline, clientsDirectory));
+                    case GRPC -> external.add(ExternalClient.java("grpc", prefix, host, port, rate, connections, 0,
+                            0, burstPeriod, readTimeout, List.of(), instanceHeader, timeline, clientsDirectory));
                     case HEY -> external.add(ExternalClient.hey(prefix, "http://" + host + ':' + port + heyPath(),
                             4, 1000.0 / burstPeriod.toMillis(), heyBody(), readTimeout, Duration.ofMinutes(30),
                             clientsDirectory));
@@ -645,7 +660,11 @@ public final class RolloutHarness {
                 "                            ready-file variable: the kubelet's exec probe reads the ready-file)",
                 "  --scenario NAME           rolling-update, scale-down, node-drain or container-restart",
                 "                            (rolling-update)",
-                "  --client NAME             jdk, apache or hey beside the raw generator (repeatable; none)");
+                "  --client NAME             jdk, jdk-http2, apache, hey or grpc beside the raw generator",
+                "                            (repeatable; none)",
+                "  --raw-generator on|off    the raw HTTP/1.1 generator (on; off for a gRPC service, with",
+                "                            --client grpc --data-plane kube-proxy)",
+                "  --http2-client-java PATH  java running the jdk-http2 client (this one; JDK 24+ advised)");
     }
 
     static RolloutHarnessBuilder parse(String[] args) {
@@ -701,6 +720,13 @@ public final class RolloutHarness {
                     clientList.add(Client.valueOf(constant("client", value, Client.values())));
                     builder.clients(clientList.toArray(Client[]::new));
                 }
+                case "--raw-generator" -> {
+                    if (!value.equals("on") && !value.equals("off")) {
+                        throw new IllegalArgumentException("raw-generator: " + value + " (expected: on or off)");
+                    }
+                    builder.rawGenerator(value.equals("on"));
+                }
+                case "--http2-client-java" -> builder.http2ClientJava(Path.of(value));
                 default -> throw new IllegalArgumentException("unknown option: " + option);
             }
         }

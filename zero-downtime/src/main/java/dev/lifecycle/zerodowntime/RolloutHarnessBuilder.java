@@ -55,6 +55,8 @@ public final class RolloutHarnessBuilder {
     int clientConnections = 8;
     int expectedExitCode = 143;
     int requestsPerConnection;
+    boolean rawGenerator = true;
+    Path http2ClientJava = Path.of(System.getProperty("java.home"), "bin", "java");
 
     RolloutHarnessBuilder() {
     }
@@ -436,6 +438,33 @@ public final class RolloutHarnessBuilder {
         return this;
     }
 
+    /**
+     * Whether the raw HTTP/1.1 generator runs. Turn it off for a service that does not speak HTTP/1.1 (gRPC, with
+     * {@link Client#GRPC}): then the clients are the whole load, and a replica that entered after the last
+     * {@code GOAWAY} may serve nothing (clients stay on the pods their connections reached), which the summary says
+     * and does not count; a terminated replica must still have served in its lag window. The default is true.
+     */
+    public RolloutHarnessBuilder rawGenerator(boolean rawGenerator) {
+        this.rawGenerator = rawGenerator;
+        return this;
+    }
+
+    /**
+     * The {@code java} executable that runs {@link Client#JDK_HTTP2}, e.g. a JDK 24 or later's: before JDK 24 the
+     * JDK's HTTP/2 client fails the requests it has in flight when a {@code GOAWAY} arrives (JDK-8335181). The default
+     * is the harness's own.
+     *
+     * @throws IllegalArgumentException if it is not an executable file
+     */
+    public RolloutHarnessBuilder http2ClientJava(Path java) {
+        Objects.requireNonNull(java, "java cannot be null");
+        if (!java.toFile().isFile() || !java.toFile().canExecute()) {
+            throw new IllegalArgumentException("http2ClientJava: " + java + " (expected: an executable java)");
+        }
+        this.http2ClientJava = java;
+        return this;
+    }
+
     /** A name for the run in the summary. The default is {@code rollout}. */
     public RolloutHarnessBuilder name(String name) {
         this.name = Objects.requireNonNull(name, "name cannot be null");
@@ -445,8 +474,9 @@ public final class RolloutHarnessBuilder {
     /**
      * Builds the harness.
      *
-     * @throws IllegalStateException if no command was given, or a data plane with pods has no ready-file for the
-     *         kubelet's probe
+     * @throws IllegalStateException if no command was given, a data plane with pods has no ready-file for the
+     *         kubelet's probe, the raw generator is off with no client, or {@link Client#GRPC} is asked for on
+     *         another data plane than {@link DataPlane#KUBE_PROXY}
      */
     public RolloutHarness build() {
         if (command.isEmpty()) {
@@ -459,6 +489,14 @@ public final class RolloutHarnessBuilder {
         if (dataPlane != DataPlane.HAPROXY && listenPattern != null) {
             throw new IllegalStateException("listenPattern: " + listenPattern + " (expected: none with the data plane "
                     + dataPlane + ": every pod listens on port " + podPort + ")");
+        }
+        if (!rawGenerator && clients.isEmpty()) {
+            throw new IllegalStateException("rawGenerator: false with no client (expected: at least one client, the "
+                    + "whole load)");
+        }
+        if (clients.contains(Client.GRPC) && dataPlane != DataPlane.KUBE_PROXY) {
+            throw new IllegalStateException("clients: " + clients + " (expected: the data plane KUBE_PROXY for "
+                    + "GRPC, not " + dataPlane + ": HAProxy's check and nginx speak HTTP/1.1)");
         }
         return new RolloutHarness(this);
     }
