@@ -16,7 +16,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorGroup;
@@ -27,11 +28,14 @@ import io.netty.util.concurrent.EventExecutorGroup;
  * lifecycle-netty's {@link NettyLifecycle}. Run it from the same jar:
  * {@code java -cp examples/target/examples.jar dev.lifecycle.examples.NettyExampleService}.
  *
- * <p>Each connection's pipeline: {@code HttpServerCodec}; {@link InstanceHeaderHandler}, so that probes and refusals
- * carry {@code X-Instance} too; the lifecycle's handler, which answers the probes (the readiness probe's database
- * check runs on the lifecycle's threads, never on an event loop) and refuses what is not admitted; an
- * {@code HttpObjectAggregator}; and the API ({@link NettyApiHandler}), which runs its JDBC calls on a {@code database}
- * executor so that they never block an event loop.
+ * <p>Each connection's pipeline: the lifecycle's h2c handler, which turns the connection into HTTP/2 on the client's
+ * prior knowledge or {@code Upgrade: h2c}, and otherwise decodes HTTP/1.1 for the handlers after it;
+ * {@link InstanceHeaderHandler}, so that probes and refusals carry {@code X-Instance} too; the lifecycle's handler,
+ * which answers the probes (the readiness probe's database check runs on the lifecycle's threads, never on an event
+ * loop) and refuses what is not admitted; an {@code HttpObjectAggregator}; and the API ({@link NettyApiHandler}), which
+ * runs its JDBC calls on a {@code database} executor so that they never block an event loop. Over HTTP/2 each stream
+ * gets the same handlers after the lifecycle's stream handler, through {@code Http2StreamFrameToHttpObjectCodec}; when
+ * the drain begins, each HTTP/2 connection gets the graceful {@code GOAWAY}.
  *
  * <p>As on Undertow, {@code /metrics} is an excluded path: never counted in flight nor refused, so that it answers
  * while the migrations run and during the drain.
@@ -64,6 +68,15 @@ public final class NettyExampleService {
         // Netty 4.2 deprecates running a handler on its own executor group: the API hands its blocking part over.
         EventExecutorGroup database = new DefaultEventExecutorGroup(DATABASE_THREADS,
                                                                     new DefaultThreadFactory("database"));
+        ChannelHandler streams = new ChannelInitializer<Http2StreamChannel>() { // @Sharable: one for every stream
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline()
+                      .addLast(new Http2StreamFrameToHttpObjectCodec(true), instanceHeader,
+                               new HttpObjectAggregator(MAX_CONTENT_LENGTH),
+                               new NettyApiHandler(users, registry, database));
+            }
+        };
         Channel server = null;
         try {
             server = new ServerBootstrap()
@@ -73,7 +86,7 @@ public final class NettyExampleService {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline()
-                              .addLast(new HttpServerCodec(), instanceHeader, netty.newHandler(),
+                              .addLast(netty.newHttp2cHandler(streams), instanceHeader, netty.newHandler(),
                                        new HttpObjectAggregator(MAX_CONTENT_LENGTH),
                                        new NettyApiHandler(users, registry, database));
                         }

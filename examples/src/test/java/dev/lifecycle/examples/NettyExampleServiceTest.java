@@ -2,6 +2,12 @@ package dev.lifecycle.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
 
 import dev.lifecycle.testing.RawHttpConnection;
@@ -45,5 +51,27 @@ class NettyExampleServiceTest extends ExampleServiceTest {
         assertError(put, 405, "method not allowed");
         assertThat(put.header("Allow")).isEqualTo("GET, POST");
         assertThat(service.send("DELETE", "/users/1", null).header("Allow")).isEqualTo("GET");
+    }
+
+    @Test
+    void speaksHttp2OverCleartextAfterTheUpgrade() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                                      .connectTimeout(Duration.ofSeconds(5)).build();
+        URI base = URI.create("http://127.0.0.1:" + service.awaitPort());
+
+        // The first request carries Upgrade: h2c; its response and the next come over HTTP/2.
+        HttpResponse<String> list = client.send(HttpRequest.newBuilder(base.resolve("/users?limit=1")).build(),
+                                                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> created = client.send(
+                HttpRequest.newBuilder(base.resolve("/users")).header("Content-Type", "application/json")
+                           .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"h2\",\"email\":\"h2@example.test\"}"))
+                           .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(list.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(list.statusCode()).isEqualTo(200);
+        assertThat(list.headers().firstValue("X-Instance")).isPresent();
+        assertThat(created.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(created.statusCode()).isEqualTo(201);
+        assertThat(created.body()).contains("\"name\":\"h2\"");
     }
 }
