@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The Netty example service, which speaks h2c, rolled out on the Kubernetes data plane in miniature
@@ -78,6 +79,23 @@ class Http2RolloutTest {
                 .isGreaterThan(h2.size() * 9L / 10);
         Map<String, Long> replicas = h2.stream().collect(Collectors.groupingBy(r -> r[7], Collectors.counting()));
         assertThat(replicas).as("replicas that answered the HTTP/2 client").hasSizeGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    @EnabledIfSystemProperty(named = "zerodowntime.full", matches = "true")
+    void jdk17Http2ClientFailsRequestsInFlightWhenGoawayArrives() throws Exception {
+        // JDK-8335181, the reason the test above runs its client on JDK 24+: the same rollout with the harness's own
+        // JDK 17 client must show the failures this client's users would see with any server sending GOAWAY.
+        Assumptions.assumeTrue(Runtime.version().feature() < 24, "the harness runs on JDK 24+: no bug to show");
+        RolloutReport report = harness(OUTPUT.resolve("h2c-rolling-jdk" + Runtime.version().feature()))
+                .build().run();
+        System.out.println(report.summaryTable());
+
+        RolloutReport.ClientSummary h2 = report.clients().get(1);
+        assertThat(h2.client()).isEqualTo("jdk-httpclient-h2");
+        assertThat(h2.failures()).as("JDK %s's HTTP/2 client: requests failed at a GOAWAY",
+                Runtime.version().feature()).isPositive();
+        assertThat(report.clients().get(0).failures()).as("raw generator failures").isZero();
     }
 
     /** The request log's lines of one client, as fields (the client first; the detail is the last). */
