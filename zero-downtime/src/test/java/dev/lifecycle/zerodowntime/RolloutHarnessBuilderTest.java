@@ -101,4 +101,32 @@ class RolloutHarnessBuilderTest {
         assertThatThrownBy(() -> RolloutHarness.parse(new String[] {"--speed", "10", "--", "x"}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown option: --speed");
     }
+
+    @Test
+    void grpcClientsNeedTheKubeProxyDataPlaneAndALoadWithoutTheRawGenerator() {
+        RolloutHarnessBuilder builder = RolloutHarness.builder().command(List.of("java", "-jar", "app.jar"))
+                .readyFileVariable("LIFECYCLE_READY_FILE");
+
+        assertThatThrownBy(() -> builder.rawGenerator(false).build()).isInstanceOf(IllegalStateException.class)
+                .hasMessage("rawGenerator: false with no client (expected: at least one client, the whole load)");
+        assertThatThrownBy(() -> builder.clients(Client.GRPC).build()).isInstanceOf(IllegalStateException.class)
+                .hasMessage("clients: [GRPC] (expected: the data plane KUBE_PROXY for GRPC, not HAPROXY: HAProxy's "
+                        + "check and nginx speak HTTP/1.1)");
+        assertThat(builder.dataPlane(DataPlane.KUBE_PROXY).build()).isNotNull();
+        assertThatThrownBy(() -> builder.http2ClientJava(java.nio.file.Path.of("/no/such/java")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("http2ClientJava: /no/such/java (expected: an executable java)");
+    }
+
+    @Test
+    void commandLineTurnsTheRawGeneratorOffForGrpc() {
+        RolloutHarnessBuilder builder = RolloutHarness.parse(new String[] {"--data-plane", "kube-proxy",
+                "--client", "grpc", "--raw-generator", "off", "--", "java", "-jar", "app.jar"});
+
+        assertThat(builder.rawGenerator).isFalse();
+        assertThat(builder.clients).containsExactly(Client.GRPC);
+        assertThatThrownBy(() -> RolloutHarness.parse(new String[] {"--raw-generator", "no", "--", "x"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("raw-generator: no (expected: on or off)");
+    }
 }
