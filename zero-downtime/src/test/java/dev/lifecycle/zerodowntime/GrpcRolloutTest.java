@@ -39,7 +39,7 @@ class GrpcRolloutTest {
 
     @Test
     void rollingUpdateOfGrpcReplicasLosesNoCall() throws Exception {
-        RolloutReport report = harness("grpc-rolling", "2s", "5s", 3).build().run();
+        RolloutReport report = harness("grpc-rolling", "2s", "5s", 3, LAG).build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
@@ -58,22 +58,26 @@ class GrpcRolloutTest {
     }
 
     @Test
-    void negativeControlWithoutPreStopDelayShowsFailedCalls() throws Exception {
-        // No pre-stop delay: GOAWAY goes out at SIGTERM, while the endpoint stays for the lag. Each channel moved by
-        // it goes through the DNAT again, and half of them reach the terminating pod, which no longer listens: the
-        // calls on such a channel fail with UNAVAILABLE (grpc-java does not retry a connection that failed).
-        RolloutReport report = harness("grpc-no-prestop-negative", "0s", "0s", 2)
+    void negativeControlEndpointLagLongerThanThePreStopDelayShowsFailedCalls() throws Exception {
+        // No pre-stop delay, and the endpoint goes 5 s after SIGTERM: GOAWAY goes out while the endpoint is still
+        // there. Each channel it moves goes through the DNAT again, and half of them reach the terminating pod, which
+        // no longer listens: the calls on such a channel fail with UNAVAILABLE (grpc-java does not retry a connection
+        // that failed). The lag is longer than the lifecycle needs to react to SIGTERM on a busy machine (seen: 1.4 s
+        // with a 1 s lag, when GOAWAY came after the endpoint had gone and nothing failed).
+        RolloutReport report = harness("grpc-lag-negative", "0s", "0s", 2, Duration.ofSeconds(5))
                 .scenario(Scenario.SCALE_DOWN)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.failures()).as("failed calls when GOAWAY comes before the endpoint is gone; none means the "
                 + "harness cannot see a gRPC client fail").isPositive();
+        assertThat(report.outcomes().get(Outcome.CONNECT_REFUSED)).as("channels moved onto the terminating pod")
+                .isPositive();
         assertThat(report.violations()).anySatisfy(v -> assertThat(v).startsWith("grpc-java: "));
     }
 
-    private static RolloutHarnessBuilder harness(String name, String preStopDelay, String drainTimeout, int replicas)
-            throws Exception {
+    private static RolloutHarnessBuilder harness(String name, String preStopDelay, String drainTimeout, int replicas,
+                                                 Duration lag) throws Exception {
         Path directory = OUTPUT.resolve(name);
         if (Files.exists(directory)) {
             try (var files = Files.walk(directory)) {
@@ -86,7 +90,7 @@ class GrpcRolloutTest {
                 "-cp", EXAMPLES_JAR.toString(), "dev.lifecycle.examples.GrpcExampleService"));
         return RolloutHarness.builder()
                 .name(name + " (gRPC, " + DataPlane.KUBE_PROXY + ", LIFECYCLE_PRESTOP_DELAY=" + preStopDelay + ", lag "
-                        + LAG + ")")
+                        + lag + ")")
                 .dataPlane(DataPlane.KUBE_PROXY)
                 .command(command)
                 .readyFileVariable("LIFECYCLE_READY_FILE")
@@ -103,7 +107,7 @@ class GrpcRolloutTest {
                 .clients(Client.GRPC)
                 .rate(60)
                 .connections(CHANNELS)
-                .endpointLag(LAG)
+                .endpointLag(lag)
                 .terminationGracePeriod(GRACE)
                 .minReady(Duration.ofSeconds(1))
                 // a bound for a lost response, not a latency target: a busy machine answers in seconds
