@@ -164,14 +164,18 @@ final class Replica {
         return process.isAlive();
     }
 
-    /** SIGTERM to the process itself. */
+    /**
+     * SIGTERM to the process itself. Through its {@link ProcessHandle}: {@link Process#destroy()} also closes our end
+     * of its output, which loses every line it prints after the signal (its drain, its stop actions) and can kill it
+     * with SIGPIPE.
+     */
     void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
-    /** SIGKILL. */
+    /** SIGKILL (through the handle, for the same reason as {@link #terminate()}). */
     void kill() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
     }
 
     CompletableFuture<Process> onExit() {
