@@ -41,6 +41,8 @@ import jakarta.servlet.http.HttpServletResponse;
  *     earlier, when the chain returns if the response is not committed yet.</li>
  * <li>A refused request gets {@code 503}, {@code Retry-After}, {@code Connection: close} and a short plain-text body;
  *     the application never sees it.</li>
+ * <li>{@code Connection: close} is only ever set over HTTP/1.x: HTTP/2 forbids connection-specific headers; the
+ *     container's GOAWAY (see its integration) moves HTTP/2 clients.</li>
  * <li>{@linkplain LifecycleFilterBuilder#excludePaths Excluded paths} (the probes by default) are neither counted nor
  *     refused.</li>
  * </ul>
@@ -161,7 +163,7 @@ public final class LifecycleFilter implements Filter {
         InflightRequest inflight = describeRequests ? tracker.tryEnter(request.getMethod(), request.getRequestURI())
                                                     : tracker.tryEnter();
         if (!inflight.admitted()) {
-            refuse(response);
+            refuse(request, response);
             return;
         }
         CountedRequest counted = new CountedRequest(request, inflight, lifecycle);
@@ -248,7 +250,7 @@ public final class LifecycleFilter implements Filter {
         return false;
     }
 
-    private void refuse(HttpServletResponse response) throws IOException {
-        LocalResponses.write(lifecycle.refusal(), response, false);
+    private void refuse(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        LocalResponses.write(lifecycle.refusal(), request, response, false);
     }
 }

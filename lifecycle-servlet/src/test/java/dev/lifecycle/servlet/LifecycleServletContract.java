@@ -3,6 +3,7 @@ package dev.lifecycle.servlet;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.SoftAssertions.assertSoftly;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.lifecycle.core.DrainPolicy;
@@ -847,6 +849,49 @@ abstract class LifecycleServletContract {
             assertThat(next.statusCode()).isEqualTo(200);
             return !next.body().equals(first.body());
         });
+        app.slowRelease.countDown();
+        assertThat(slow.read().status()).isEqualTo(200);
+        await().atMost(WAIT).until(shutdownDone::isDone);
+    }
+
+    // Proves (issue 11, HTTP/2 local answers): during a REJECT_* drain, the refusal and a probe's answer on an HTTP/2
+    // stream carry no Connection header, which HTTP/2 forbids (RFC 9113 8.2.2; JDK 25's HttpClient rejects such a
+    // response as malformed). Before the fix the filter's refusal and the HealthServlet's answer set Connection: close
+    // whatever the protocol (Tomcat sent it on h2c). Without the container integration: no GOAWAY, the HTTP/2
+    // connection made before the drain carries both requests.
+    @ParameterizedTest
+    @EnumSource(value = DrainPolicy.class, names = {"REJECT_503", "REJECT_429"})
+    void http2RefusalAndProbeDuringTheDrainCarryNoConnectionHeader(DrainPolicy policy) throws Exception {
+        assumeTrue(container.speaksH2c(), "h2c set up on this container");
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)).drainPolicy(policy));
+        lifecycle.start();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        URI base = URI.create("http://127.0.0.1:" + server.port());
+        client.send(HttpRequest.newBuilder(base.resolve("/app/hello")).build(), BodyHandlers.ofString());
+        HttpResponse<String> h2 = client.send(HttpRequest.newBuilder(base.resolve("/app/hello")).build(),
+                                              BodyHandlers.ofString());
+        assertThat(h2.version()).as("h2c").isEqualTo(HttpClient.Version.HTTP_2);
+        RawHttpConnection slow = connect(); // keeps the drain running
+        slow.request("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        shutdownInBackground();
+        await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
+
+        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(base.resolve("/app/hello")).build(),
+                                                   BodyHandlers.ofString());
+        assertThat(refused.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(refused.statusCode()).isEqualTo(policy == DrainPolicy.REJECT_429 ? 429 : 503);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        HttpResponse<String> probe = client.send(HttpRequest.newBuilder(base.resolve("/health/live")).build(),
+                                                 BodyHandlers.ofString());
+        assertThat(probe.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(probe.statusCode()).isEqualTo(200);
+        assertSoftly(softly -> {
+            softly.assertThat(refused.headers().map()).as("refusal").doesNotContainKey("connection");
+            softly.assertThat(probe.headers().map()).as("probe").doesNotContainKey("connection");
+        });
+        assertThat(lifecycle.tracker().refused()).isEqualTo(1);
+
         app.slowRelease.countDown();
         assertThat(slow.read().status()).isEqualTo(200);
         await().atMost(WAIT).until(shutdownDone::isDone);
