@@ -597,6 +597,37 @@ abstract class LifecycleServletContract {
         assertThat(lifecycle.tracker().inflight()).isZero();
     }
 
+    // Proves (issue 11, defect 3), deterministically: the application hands complete() to another thread and waits
+    // for it to return before its dispatch returns (/app/big-async-early); the request stays counted until the last
+    // byte of its 8 MiB response has been read, then is released exactly once (a slow request beside it keeps the
+    // count at 1, never 0). With the filter's old logic (after the chain returned: isAsyncStarted() ? listener :
+    // exit) Undertow had already cleared isAsyncStarted(), so the count dropped with the response still unwritten.
+    @Test
+    void asyncCompletedByAnotherThreadBeforeTheDispatchReturnsCountsUntilItsLastByteAndIsReleasedOnce()
+            throws Exception {
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        RawHttpConnection slow = connect();
+        slow.request("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        RawHttpConnection client = new RawHttpConnection(server.port(), 16 * 1024);
+        connections.add(client);
+        client.request("GET", "/app/big-async-early");
+        Response head = client.readHead();
+        assertThat(head.status()).isEqualTo(200);
+
+        // The client reads nothing more: the response cannot have been written whole.
+        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 2);
+        Response response = client.readBody(head, false);
+        assertThat(response.body().length()).isEqualTo(TestApp.BIG_SIZE);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 1);
+        await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 1);
+
+        app.slowRelease.countDown();
+        assertThat(slow.read().status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+    }
+
     // Proves (issue 11, defect 3): an AsyncContext completed by another thread while the dispatch that started it is
     // still returning is counted until it ends, on every container. Before the fix, on Undertow, the filter saw
     // isAsyncStarted() already false (released the count before the response was written) or getAsyncContext() threw
