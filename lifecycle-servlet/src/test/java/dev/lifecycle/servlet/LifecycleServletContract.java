@@ -617,11 +617,13 @@ abstract class LifecycleServletContract {
         assertThat(head.status()).isEqualTo(200);
 
         // The client reads nothing more: the response cannot have been written whole.
-        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 2);
+        await().during(Duration.ofMillis(300)).atMost(WAIT).untilAsserted(
+                () -> assertThat(lifecycle.tracker().inflight()).as("counted while unwritten").isEqualTo(2));
         Response response = client.readBody(head, false);
         assertThat(response.body().length()).isEqualTo(TestApp.BIG_SIZE);
         await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 1);
-        await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 1);
+        await().during(Duration.ofMillis(200)).atMost(WAIT).untilAsserted(
+                () -> assertThat(lifecycle.tracker().inflight()).as("released once").isEqualTo(1));
 
         app.slowRelease.countDown();
         assertThat(slow.read().status()).isEqualTo(200);
