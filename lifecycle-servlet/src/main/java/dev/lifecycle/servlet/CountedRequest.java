@@ -26,10 +26,26 @@ final class CountedRequest extends HttpServletRequestWrapper {
     // getAsyncContext() from any thread the application hands the request to (volatile for the latter).
     private volatile CountedAsyncContext async;
 
+    /**
+     * The request attribute that holds the {@link InflightRequest} of a request that started async: an async
+     * dispatch ({@code AsyncContext.dispatch()}) finds its count there. Set only for async requests.
+     */
+    static final String ASYNC_INFLIGHT = InflightRequest.class.getName();
+
+    /** Whether the exit on async completion is registered already (an async dispatch of a counted request). */
+    private final boolean exitRegistered;
+
     CountedRequest(HttpServletRequest request, InflightRequest inflight, Lifecycle lifecycle) {
+        this(request, inflight, lifecycle, false);
+    }
+
+    /** The request of an async dispatch of a request counted by {@code inflight}. */
+    CountedRequest(HttpServletRequest request, InflightRequest inflight, Lifecycle lifecycle,
+                   boolean exitRegistered) {
         super(request);
         this.inflight = inflight;
         this.lifecycle = lifecycle;
+        this.exitRegistered = exitRegistered;
     }
 
     InflightRequest inflight() {
@@ -63,9 +79,10 @@ final class CountedRequest extends HttpServletRequestWrapper {
         if (counted != null && counted.delegate() == context) {
             return counted;
         }
-        if (counted == null) {
+        if (counted == null && !exitRegistered) {
             // Once: the listener re-registers itself when the application starts async again.
             context.addListener(new ExitOnAsyncEnd(inflight));
+            setAttribute(ASYNC_INFLIGHT, inflight);
         }
         counted = new CountedAsyncContext(context, lifecycle);
         async = counted;

@@ -147,14 +147,24 @@ public final class LifecycleFilter implements Filter {
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
-        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)
-                || req.getDispatcherType() != DispatcherType.REQUEST) {
-            // Forwards, includes, async and error dispatches belong to a request that is already counted.
+        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
             chain.doFilter(req, res);
             return;
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        DispatcherType dispatch = req.getDispatcherType();
+        if (dispatch != DispatcherType.REQUEST) {
+            Object inflight = dispatch == DispatcherType.ASYNC ? request.getAttribute(CountedRequest.ASYNC_INFLIGHT)
+                                                              : null;
+            if (inflight instanceof InflightRequest) {
+                asyncDispatch(request, response, chain, (InflightRequest) inflight);
+            } else {
+                // Forwards, includes and error dispatches belong to a request that is already counted.
+                chain.doFilter(req, res);
+            }
+            return;
+        }
         if (isExcluded(request)) {
             chain.doFilter(request, response);
             return;
@@ -199,9 +209,25 @@ public final class LifecycleFilter implements Filter {
         }
     }
 
+    /**
+     * An {@code AsyncContext.dispatch()} of a counted request. The request still counts (the exit is registered on
+     * the async completion); a dispatch that does not start async again is the final one, and its response is ended
+     * here, before the container completes the request: Tomcat runs the completion listeners while the buffered rest
+     * of an async response is still being written, so the count would drop before the last byte.
+     */
+    private void asyncDispatch(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                               InflightRequest inflight) throws IOException, ServletException {
+        CountedRequest counted = new CountedRequest(request, inflight, lifecycle, true);
+        chain.doFilter(counted, response);
+        if (!counted.exitsOnAsyncEnd() && !request.isAsyncStarted() && !inflight.isDone()) {
+            ResponseCompletion.finish(response, lifecycle, ResponseCompletion.isHttp1(request));
+        }
+    }
+
     private static boolean exitOnAsyncEnd(HttpServletRequest request, InflightRequest inflight) {
         try {
             request.getAsyncContext().addListener(new ExitOnAsyncEnd(inflight));
+            request.setAttribute(CountedRequest.ASYNC_INFLIGHT, inflight);
             return true;
         } catch (IllegalStateException completedMeanwhile) {
             return false;

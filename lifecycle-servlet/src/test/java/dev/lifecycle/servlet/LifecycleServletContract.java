@@ -575,7 +575,8 @@ abstract class LifecycleServletContract {
     // returns. The application leaves 8 MiB in the container's buffer; a slow client reads it across a shutdown.
     // Before the fix the drain ended at once and the server's stop cut the response.
     @ParameterizedTest
-    @ValueSource(strings = {"/app/big", "/app/big-async", "/app/big-async-early"})
+    @ValueSource(strings = {"/app/big", "/app/big-async", "/app/big-async-early", "/app/big-dispatch",
+                            "/app/big-dispatch-twice"})
     void bigResponseReadByASlowClientArrivesWholeAcrossAShutdown(String target) throws Exception {
         serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
         lifecycle.addStopAction("http server", this::stopServer);
@@ -602,9 +603,13 @@ abstract class LifecycleServletContract {
     // byte of its 8 MiB response has been read, then is released exactly once (a slow request beside it keeps the
     // count at 1, never 0). With the filter's old logic (after the chain returned: isAsyncStarted() ? listener :
     // exit) Undertow had already cleared isAsyncStarted(), so the count dropped with the response still unwritten.
-    @Test
-    void asyncCompletedByAnotherThreadBeforeTheDispatchReturnsCountsUntilItsLastByteAndIsReleasedOnce()
-            throws Exception {
+    //
+    // Proves (issue 11, AsyncContext.dispatch()) the same for a request re-dispatched after startAsync(): counted
+    // until the last byte of the final dispatch's response, once (/app/big-dispatch from another thread,
+    // /app/big-dispatch-twice through a second startAsync() in the first async dispatch).
+    @ParameterizedTest
+    @ValueSource(strings = {"/app/big-async-early", "/app/big-dispatch", "/app/big-dispatch-twice"})
+    void asyncRequestCountsUntilTheLastByteOfItsFinalResponseAndIsReleasedOnce(String target) throws Exception {
         serve(Lifecycle.builder());
         lifecycle.start();
         RawHttpConnection slow = connect();
@@ -612,7 +617,7 @@ abstract class LifecycleServletContract {
         assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
         RawHttpConnection client = new RawHttpConnection(server.port(), 16 * 1024);
         connections.add(client);
-        client.request("GET", "/app/big-async-early");
+        client.request("GET", target);
         Response head = client.readHead();
         assertThat(head.status()).isEqualTo(200);
 

@@ -135,6 +135,26 @@ final class TestApp extends HttpServlet {
                 await(completed, "big-async-early");
                 break;
             }
+            case "/big-dispatch": {
+                // Re-dispatched from another thread to /big, whose dispatch writes the response: the final dispatch.
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                completer.execute(() -> async.dispatch("/app/big"));
+                break;
+            }
+            case "/big-dispatch-twice": {
+                // Re-dispatched at once to /dispatch-again, which starts async again and re-dispatches to /big.
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                async.dispatch("/app/dispatch-again");
+                break;
+            }
+            case "/dispatch-again": {
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                completer.execute(() -> async.dispatch("/app/big"));
+                break;
+            }
             case "/events": {
                 // A server-sent event stream, marked long-lived: told to end when the drain begins.
                 response.setContentType("text/event-stream");
