@@ -1,13 +1,19 @@
 package dev.lifecycle.servlet;
 
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.Lifecycle;
+import dev.lifecycle.servlet.internal.CountedUpgradeHandler;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletRequestWrapper;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpUpgradeHandler;
 
 /**
  * The request an admitted request is passed on as: it holds the request's {@link InflightRequest} (for
@@ -52,9 +58,100 @@ final class CountedRequest extends HttpServletRequestWrapper {
         return inflight;
     }
 
+    /** The upgrade through this wrapper, or {@code null}: {@link #UNCOUNTED_UPGRADE} or a counted one's drain. */
+    private volatile Object upgrade;
+    /** The application's drain listener for its upgraded connection, set by {@link #onUpgradeDrain}. */
+    private volatile Runnable upgradeDrainListener;
+    private volatile boolean upgradeDrainBegun;
+    @SuppressWarnings("unused") // through UPGRADE_DRAIN_SIGNALLED: no allocation per request
+    private volatile int upgradeDrainSignalled;
+    private static final AtomicIntegerFieldUpdater<CountedRequest> UPGRADE_DRAIN_SIGNALLED =
+            AtomicIntegerFieldUpdater.newUpdater(CountedRequest.class, "upgradeDrainSignalled");
+
+    private static final Object UNCOUNTED_UPGRADE = new Object();
+    private static final Object COUNTED_UPGRADE = new Object();
+
     /** Whether async started through this wrapper: the exit is then registered on the async completion. */
     boolean exitsOnAsyncEnd() {
         return async != null;
+    }
+
+    /** Whether the request upgraded through this wrapper: its response is the container's to end. */
+    boolean upgraded() {
+        return upgrade != null;
+    }
+
+    /** Whether the upgraded connection counts until it ends: then the filter must not exit the request. */
+    boolean upgradeCounted() {
+        return upgrade == COUNTED_UPGRADE;
+    }
+
+    /**
+     * Counts an upgrade as long-lived until the upgraded connection ends ({@link HttpUpgradeHandler#destroy()}):
+     * the container instantiates a {@link CountedUpgradeHandler} that passes {@code init} and {@code destroy} on
+     * to the application's handler, created here with its public no-argument constructor. A container's own handler
+     * (Tomcat's WebSocket one, which Tomcat drives through its internal interface) and a handler without a public
+     * constructor are upgraded to as they are, and are not counted beyond the dispatch.
+     */
+    @Override
+    public <T extends HttpUpgradeHandler> T upgrade(Class<T> handlerClass) throws IOException, ServletException {
+        T handler = applicationHandler(handlerClass);
+        if (handler == null) {
+            T upgraded = super.upgrade(handlerClass);
+            upgrade = UNCOUNTED_UPGRADE;
+            return upgraded;
+        }
+        CountedUpgradeHandler counting = super.upgrade(CountedUpgradeHandler.class);
+        counting.bind(handler, inflight);
+        upgrade = COUNTED_UPGRADE;
+        // Keeps the listener of a markLongLived() called before the upgrade; one called after is run by this one.
+        inflight.markLongLived(this::upgradeDrainBegins);
+        return handler;
+    }
+
+    /** The application's handler, or {@code null} for a container's own one or one this cannot create. */
+    private static <T extends HttpUpgradeHandler> T applicationHandler(Class<T> handlerClass) {
+        if (implementsContainerInterface(handlerClass)) {
+            return null;
+        }
+        try {
+            return handlerClass.getConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException notCreatable) {
+            return null;
+        }
+    }
+
+    private static boolean implementsContainerInterface(Class<?> type) {
+        for (Class<?> current = type; current != null; current = current.getSuperclass()) {
+            for (Class<?> implemented : current.getInterfaces()) {
+                String name = implemented.getName();
+                if (name.startsWith("org.apache.") || name.startsWith("org.eclipse.jetty.")
+                    || name.startsWith("io.undertow.") || implementsContainerInterface(implemented)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void upgradeDrainBegins() {
+        upgradeDrainBegun = true;
+        runUpgradeDrainListener();
+    }
+
+    /** Sets the drain listener of an upgraded connection; run at once if the drain has begun. */
+    void onUpgradeDrain(Runnable listener) {
+        upgradeDrainListener = listener;
+        if (upgradeDrainBegun) {
+            runUpgradeDrainListener();
+        }
+    }
+
+    private void runUpgradeDrainListener() {
+        Runnable listener = upgradeDrainListener;
+        if (listener != null && UPGRADE_DRAIN_SIGNALLED.compareAndSet(this, 0, 1)) {
+            listener.run(); // on the thread that begins the drain, which logs and survives a failure
+        }
     }
 
     @Override

@@ -35,7 +35,8 @@ import jakarta.servlet.http.HttpServletResponse;
  *     {@code AsyncContext} it gets writes the response out in {@code complete()} first. The application receives a
  *     request wrapper, which registers the completion the moment async starts.</li>
  * <li>{@link #markLongLived(ServletRequest, Runnable)} moves a stream (SSE, long-poll) to the long-lived count,
- *     told to end when the drain begins.</li>
+ *     told to end when the drain begins. A request upgraded to the application's own {@code HttpUpgradeHandler}
+ *     counts as long-lived until its connection ends.</li>
  * <li>While the lifecycle {@linkplain Lifecycle#isDraining() drains}, responses carry {@code Connection: close} so
  *     keep-alive clients reconnect to another replica: set before the application runs, or, for a request admitted
  *     earlier, when the chain returns if the response is not committed yet.</li>
@@ -178,6 +179,7 @@ public final class LifecycleFilter implements Filter {
         }
         CountedRequest counted = new CountedRequest(request, inflight, lifecycle);
         boolean exitsOnAsyncEnd = false;
+        boolean upgraded = false;
         // HTTP/2 forbids connection-specific headers (strict clients reject the response): GOAWAY moves its clients.
         boolean http1 = ResponseCompletion.isHttp1(request);
         try {
@@ -186,7 +188,12 @@ public final class LifecycleFilter implements Filter {
                 response.setHeader(CONNECTION, CLOSE);
             }
             chain.doFilter(counted, response);
-            if (counted.exitsOnAsyncEnd()) {
+            if (counted.upgraded() || response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS) {
+                // The connection speaks another protocol now: its response is not this filter's to end. Counted
+                // until the connection ends when upgraded through the wrapper to the application's own handler.
+                upgraded = true;
+                exitsOnAsyncEnd = counted.upgradeCounted();
+            } else if (counted.exitsOnAsyncEnd()) {
                 exitsOnAsyncEnd = true;
             } else if (request.isAsyncStarted()) {
                 // Started on the container's request, past this filter's wrapper (a filter that unwrapped it).
@@ -199,7 +206,7 @@ public final class LifecycleFilter implements Filter {
             if (!exitsOnAsyncEnd) {
                 try {
                     // An exception from the chain: the container writes the error response after this returns.
-                    if (http1 && lifecycle.isDraining() && !response.isCommitted()) {
+                    if (http1 && !upgraded && lifecycle.isDraining() && !response.isCommitted()) {
                         response.setHeader(CONNECTION, CLOSE);
                     }
                 } finally {
@@ -244,6 +251,12 @@ public final class LifecycleFilter implements Filter {
      * <p>Pass the request your servlet or filter received (or a wrapper of it); the container's own request, such as
      * the one {@code AsyncContext.getRequest()} returns after {@code startAsync()}, does not carry the count.
      *
+     * <p>A request upgraded with {@code request.upgrade(handlerClass)} to the application's own
+     * {@code HttpUpgradeHandler} (one with a public no-argument constructor) is long-lived already: it counts until
+     * the container destroys the handler, when the upgraded connection ends. This method, called before or after
+     * {@code upgrade()}, gives it its drain listener, typically one that closes the connection:
+     * {@code markLongLived(request, handler::close)}. Without one, the connection is cut when the server stops.
+     *
      * @param request a request counted by a {@link LifecycleFilter}
      * @param onDrain told to end the stream when the drain begins, or {@code null} for a stream that ends on its own
      *     within the long-lived bound
@@ -257,7 +270,11 @@ public final class LifecycleFilter implements Filter {
         if (counted == null) {
             return false;
         }
-        counted.inflight().markLongLived(onDrain);
+        if (counted.upgradeCounted()) {
+            counted.onUpgradeDrain(onDrain);
+        } else {
+            counted.inflight().markLongLived(onDrain);
+        }
         return true;
     }
 

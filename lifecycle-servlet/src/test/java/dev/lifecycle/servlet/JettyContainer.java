@@ -66,6 +66,11 @@ final class JettyContainer implements ServletContainer {
     }
 
     @Override
+    public boolean switchesProtocolOnUpgrade() {
+        return false;
+    }
+
+    @Override
     public String toString() {
         return "Jetty";
     }

@@ -702,6 +702,65 @@ abstract class LifecycleServletContract {
         assertThat(lifecycle.tracker().longLived()).isZero();
     }
 
+    // Proves (issue 11, defect 8, upgrades): a request upgraded with request.upgrade() to the application's own
+    // handler counts as long-lived until the upgraded connection ends; the application's drain listener (given with
+    // markLongLived after upgrade()) tells the client when the drain begins; the drain ends when the client has
+    // closed the connection, far below its bounds.
+    @Test
+    void upgradedConnectionCountsAsLongLivedUntilItEndsAndItsDrainListenerIsToldWhenTheDrainBegins() throws Exception {
+        assumeTrue(container.switchesProtocolOnUpgrade(), "a raw upgrade works on this container");
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(5)).longLivedDrainTimeout(Duration.ofMinutes(5)));
+        lifecycle.start();
+        RawHttpConnection client = upgrade("/app/upgrade?hook");
+        assertThat(app.upgradeMarked).succeedsWithin(WAIT).isEqualTo(true);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().longLived() == 1);
+        assertThat(lifecycle.tracker().inflight()).as("out of the main count").isZero();
+
+        shutdownInBackground();
+        assertThat(client.readLine()).as("told by the drain listener").isEqualTo("bye");
+        assertThat(shutdownDone).as("the connection is still open").isNotDone();
+        assertThat(lifecycle.tracker().longLived()).isEqualTo(1);
+        client.close();
+        assertThat(app.upgrades.peek().destroyed).succeedsWithin(WAIT);
+        await().atMost(WAIT).until(shutdownDone::isDone);
+        assertThat(lifecycle.tracker().longLived()).isZero();
+        assertThat(lifecycle.tracker().inflight()).isZero();
+    }
+
+    // Proves (issue 11, defect 8, upgrades): an upgraded connection the client ends is released when the container
+    // destroys its handler, once; the count never outlives the connection.
+    @Test
+    void upgradedConnectionEndedByTheClientIsReleasedOnce() throws Exception {
+        assumeTrue(container.switchesProtocolOnUpgrade(), "a raw upgrade works on this container");
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        RawHttpConnection slow = connect();
+        slow.request("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        RawHttpConnection client = upgrade("/app/upgrade");
+        await().atMost(WAIT).until(() -> lifecycle.tracker().longLived() == 1);
+
+        client.close();
+        assertThat(app.upgrades.peek().destroyed).succeedsWithin(WAIT);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().longLived() == 0);
+        assertThat(lifecycle.tracker().inflight()).as("the slow request alone").isEqualTo(1);
+        app.slowRelease.countDown();
+        assertThat(slow.read().status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+    }
+
+    /** Upgrades a new connection to the test application's echo protocol and checks that it echoes. */
+    private RawHttpConnection upgrade(String target) throws IOException {
+        RawHttpConnection client = connect();
+        client.send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+        Response switched = client.readHead();
+        assertThat(switched.status()).as("%s", switched).isEqualTo(101);
+        assertThat(client.readLine()).as("after %s", switched).isEqualTo("ready");
+        client.send("ping\n");
+        assertThat(client.readLine()).isEqualTo("ping");
+        return client;
+    }
+
     // Proves (issue 12): a pooled keep-alive connection that sat idle through the pre-stop delay is closed by the
     // server (FIN) when the drain begins, with the container's integration, and the client's next requests, GETs and
     // POSTs, succeed on new connections while the drain runs; JDK HttpClient and Apache HttpClient 5.

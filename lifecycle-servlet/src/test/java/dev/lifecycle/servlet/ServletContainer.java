@@ -39,6 +39,15 @@ interface ServletContainer {
         return false;
     }
 
+    /**
+     * Whether the container switches a connection to the application's protocol after
+     * {@code HttpServletRequest.upgrade()}. Jetty 12.1 (ee10) answers {@code 101} but goes on parsing HTTP/1.1 on the
+     * connection: the first bytes of the new protocol get a {@code 400}, with or without the lifecycle's filter.
+     */
+    default boolean switchesProtocolOnUpgrade() {
+        return true;
+    }
+
     /** A started server. */
     interface Running {
 
