@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,10 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -747,6 +751,69 @@ abstract class LifecycleServletContract {
         app.slowRelease.countDown();
         assertThat(slow.read().status()).isEqualTo(200);
         await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+    }
+
+    // Pins (issue 11, defect 8, WebSockets) what each container's own WebSocket does with the lifecycle, with the
+    // JDK's WebSocket client: the handshake passes through the filter (a 101 the filter neither ends nor gives
+    // Connection: close), also during the pre-stop delay, and the WebSocket connection is not counted once the
+    // handshake is over, neither in flight nor long-lived: Tomcat's upgrade() goes through the filter's request
+    // but to Tomcat's own handler, which cannot be wrapped; Jetty's switches the protocol without upgrade().
+    @Test
+    void webSocketHandshakeWorksDuringThePreStopDelayAndTheConnectionIsNotCounted() throws Exception {
+        AtomicBoolean hasWebSocket = new AtomicBoolean();
+        serve(Lifecycle.builder().preStopDelay(Duration.ofMinutes(5)), (context, lc) -> {
+            LifecycleServlets.register(context, lc);
+            hasWebSocket.set(container.addWebSocketEcho(context, "/ws"));
+        });
+        assumeTrue(hasWebSocket.get(), "the container's WebSocket set up");
+        lifecycle.start();
+        HttpClient client = HttpClient.newHttpClient();
+        URI ws = URI.create("ws://127.0.0.1:" + server.port() + "/ws");
+        EchoClient before = EchoClient.open(client, ws);
+        assertThat(before.echo("before")).isEqualTo("before");
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+        assertThat(lifecycle.tracker().longLived()).isZero();
+
+        shutdownInBackground();
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
+        EchoClient during = EchoClient.open(client, ws);
+        assertThat(during.echo("during")).isEqualTo("during");
+        assertThat(before.echo("still open")).isEqualTo("still open");
+        assertThat(lifecycle.tracker().inflight()).isZero();
+        assertThat(lifecycle.tracker().longLived()).isZero();
+        before.socket.abort();
+        during.socket.abort();
+    }
+
+    /** A JDK WebSocket client that waits for each echo. */
+    private static final class EchoClient implements WebSocket.Listener {
+        private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        private final StringBuilder text = new StringBuilder();
+        private WebSocket socket;
+
+        static EchoClient open(HttpClient client, URI uri) throws Exception {
+            EchoClient echo = new EchoClient();
+            echo.socket = client.newWebSocketBuilder().buildAsync(uri, echo).get(WAIT.toSeconds(), SECONDS);
+            return echo;
+        }
+
+        String echo(String message) throws Exception {
+            socket.sendText(message, true).get(WAIT.toSeconds(), SECONDS);
+            String answer = received.poll(WAIT.toSeconds(), SECONDS);
+            assertThat(answer).as("echo of " + message).isNotNull();
+            return answer;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                received.add(text.toString());
+                text.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
     }
 
     /** Upgrades a new connection to the test application's echo protocol and checks that it echoes. */

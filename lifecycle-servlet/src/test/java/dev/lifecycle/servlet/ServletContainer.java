@@ -48,6 +48,14 @@ interface ServletContainer {
         return true;
     }
 
+    /**
+     * Registers, from {@code setup}, the container's own WebSocket echo endpoint on {@code path}; a container whose
+     * WebSocket is not set up here returns {@code false}.
+     */
+    default boolean addWebSocketEcho(ServletContext context, String path) {
+        return false;
+    }
+
     /** A started server. */
     interface Running {
 
