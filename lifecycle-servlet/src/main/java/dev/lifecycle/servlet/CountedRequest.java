@@ -1,7 +1,7 @@
 package dev.lifecycle.servlet;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.Lifecycle;
@@ -23,14 +23,11 @@ import jakarta.servlet.http.HttpUpgradeHandler;
  * {@code AsyncContext.complete()} before the dispatch returns, Undertow clears {@code isAsyncStarted()} at once, so a
  * filter looking afterwards either missed the async request (and exited before its response was written) or had
  * {@code getAsyncContext()} throw. The {@link AsyncContext} handed out writes the response out before completing.
+ *
+ * <p>It also counts a request upgraded to the application's own {@code HttpUpgradeHandler} until the upgraded
+ * connection ends (see {@link #upgrade}).
  */
 final class CountedRequest extends HttpServletRequestWrapper {
-
-    private final InflightRequest inflight;
-    private final Lifecycle lifecycle;
-    // Written by the thread that starts async, read by the filter on the same thread after the chain returns, and by
-    // getAsyncContext() from any thread the application hands the request to (volatile for the latter).
-    private volatile CountedAsyncContext async;
 
     /**
      * The request attribute that holds the {@link InflightRequest} of a request that started async: an async
@@ -38,8 +35,13 @@ final class CountedRequest extends HttpServletRequestWrapper {
      */
     static final String ASYNC_INFLIGHT = InflightRequest.class.getName();
 
+    private final InflightRequest inflight;
+    private final Lifecycle lifecycle;
     /** Whether the exit on async completion is registered already (an async dispatch of a counted request). */
     private final boolean exitRegistered;
+    // Written by the thread that starts async, read by the filter on the same thread after the chain returns, and by
+    // getAsyncContext() from any thread the application hands the request to (volatile for the latter).
+    private volatile CountedAsyncContext async;
 
     CountedRequest(HttpServletRequest request, InflightRequest inflight, Lifecycle lifecycle) {
         this(request, inflight, lifecycle, false);
@@ -58,18 +60,43 @@ final class CountedRequest extends HttpServletRequestWrapper {
         return inflight;
     }
 
-    /** The upgrade through this wrapper, or {@code null}: {@link #UNCOUNTED_UPGRADE} or a counted one's drain. */
-    private volatile Object upgrade;
-    /** The application's drain listener for its upgraded connection, set by {@link #onUpgradeDrain}. */
-    private volatile Runnable upgradeDrainListener;
-    private volatile boolean upgradeDrainBegun;
-    @SuppressWarnings("unused") // through UPGRADE_DRAIN_SIGNALLED: no allocation per request
-    private volatile int upgradeDrainSignalled;
-    private static final AtomicIntegerFieldUpdater<CountedRequest> UPGRADE_DRAIN_SIGNALLED =
-            AtomicIntegerFieldUpdater.newUpdater(CountedRequest.class, "upgradeDrainSignalled");
+    /** The upgrade through this wrapper, or {@code null}: allocated for an upgraded request only. */
+    private volatile UpgradeDrain upgrade;
 
-    private static final Object UNCOUNTED_UPGRADE = new Object();
-    private static final Object COUNTED_UPGRADE = new Object();
+    /**
+     * An upgraded connection's drain: the application's listener may be given after the upgrade marked the request
+     * long-lived (the handler exists only once {@code upgrade()} returned), so the mark's listener runs it, when both
+     * the drain has begun and the listener is set, once.
+     */
+    private static final class UpgradeDrain {
+        final boolean counted;
+        private volatile Runnable listener;
+        private volatile boolean begun;
+        private final AtomicBoolean signalled = new AtomicBoolean();
+
+        UpgradeDrain(boolean counted) {
+            this.counted = counted;
+        }
+
+        void begins() {
+            begun = true;
+            signal();
+        }
+
+        void listener(Runnable onDrain) {
+            listener = onDrain;
+            if (begun) {
+                signal();
+            }
+        }
+
+        private void signal() {
+            Runnable onDrain = listener;
+            if (onDrain != null && signalled.compareAndSet(false, true)) {
+                onDrain.run(); // on the thread that begins the drain, which logs and survives a failure
+            }
+        }
+    }
 
     /** Whether async started through this wrapper: the exit is then registered on the async completion. */
     boolean exitsOnAsyncEnd() {
@@ -83,7 +110,8 @@ final class CountedRequest extends HttpServletRequestWrapper {
 
     /** Whether the upgraded connection counts until it ends: then the filter must not exit the request. */
     boolean upgradeCounted() {
-        return upgrade == COUNTED_UPGRADE;
+        UpgradeDrain drain = upgrade;
+        return drain != null && drain.counted;
     }
 
     /**
@@ -98,14 +126,15 @@ final class CountedRequest extends HttpServletRequestWrapper {
         T handler = applicationHandler(handlerClass);
         if (handler == null) {
             T upgraded = super.upgrade(handlerClass);
-            upgrade = UNCOUNTED_UPGRADE;
+            upgrade = new UpgradeDrain(false);
             return upgraded;
         }
         CountedUpgradeHandler counting = super.upgrade(CountedUpgradeHandler.class);
         counting.bind(handler, inflight);
-        upgrade = COUNTED_UPGRADE;
+        UpgradeDrain drain = new UpgradeDrain(true);
+        upgrade = drain;
         // Keeps the listener of a markLongLived() called before the upgrade; one called after is run by this one.
-        inflight.markLongLived(this::upgradeDrainBegins);
+        inflight.markLongLived(drain::begins);
         return handler;
     }
 
@@ -134,24 +163,9 @@ final class CountedRequest extends HttpServletRequestWrapper {
         return false;
     }
 
-    private void upgradeDrainBegins() {
-        upgradeDrainBegun = true;
-        runUpgradeDrainListener();
-    }
-
-    /** Sets the drain listener of an upgraded connection; run at once if the drain has begun. */
+    /** Sets the drain listener of a counted upgraded connection; run at once if the drain has begun. */
     void onUpgradeDrain(Runnable listener) {
-        upgradeDrainListener = listener;
-        if (upgradeDrainBegun) {
-            runUpgradeDrainListener();
-        }
-    }
-
-    private void runUpgradeDrainListener() {
-        Runnable listener = upgradeDrainListener;
-        if (listener != null && UPGRADE_DRAIN_SIGNALLED.compareAndSet(this, 0, 1)) {
-            listener.run(); // on the thread that begins the drain, which logs and survives a failure
-        }
+        upgrade.listener(listener);
     }
 
     @Override
