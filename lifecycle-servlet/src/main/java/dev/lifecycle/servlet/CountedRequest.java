@@ -42,6 +42,8 @@ final class CountedRequest extends HttpServletRequestWrapper {
     // Written by the thread that starts async, read by the filter on the same thread after the chain returns, and by
     // getAsyncContext() from any thread the application hands the request to (volatile for the latter).
     private volatile CountedAsyncContext async;
+    /** The upgrade through this wrapper, or {@code null}: allocated for an upgraded request only. */
+    private volatile UpgradeDrain upgrade;
 
     CountedRequest(HttpServletRequest request, InflightRequest inflight, Lifecycle lifecycle) {
         this(request, inflight, lifecycle, false);
@@ -58,44 +60,6 @@ final class CountedRequest extends HttpServletRequestWrapper {
 
     InflightRequest inflight() {
         return inflight;
-    }
-
-    /** The upgrade through this wrapper, or {@code null}: allocated for an upgraded request only. */
-    private volatile UpgradeDrain upgrade;
-
-    /**
-     * An upgraded connection's drain: the application's listener may be given after the upgrade marked the request
-     * long-lived (the handler exists only once {@code upgrade()} returned), so the mark's listener runs it, when both
-     * the drain has begun and the listener is set, once.
-     */
-    private static final class UpgradeDrain {
-        final boolean counted;
-        private volatile Runnable listener;
-        private volatile boolean begun;
-        private final AtomicBoolean signalled = new AtomicBoolean();
-
-        UpgradeDrain(boolean counted) {
-            this.counted = counted;
-        }
-
-        void begins() {
-            begun = true;
-            signal();
-        }
-
-        void listener(Runnable onDrain) {
-            listener = onDrain;
-            if (begun) {
-                signal();
-            }
-        }
-
-        private void signal() {
-            Runnable onDrain = listener;
-            if (onDrain != null && signalled.compareAndSet(false, true)) {
-                onDrain.run(); // on the thread that begins the drain, which logs and survives a failure
-            }
-        }
     }
 
     /** Whether async started through this wrapper: the exit is then registered on the async completion. */
@@ -210,5 +174,40 @@ final class CountedRequest extends HttpServletRequestWrapper {
             current = ((ServletRequestWrapper) current).getRequest();
         }
         return null;
+    }
+
+    /**
+     * An upgraded connection's drain: the application's listener may be given after the upgrade marked the request
+     * long-lived (the handler exists only once {@code upgrade()} returned), so the mark's listener runs it, when both
+     * the drain has begun and the listener is set, once.
+     */
+    private static final class UpgradeDrain {
+        final boolean counted;
+        private volatile Runnable listener;
+        private volatile boolean begun;
+        private final AtomicBoolean signalled = new AtomicBoolean();
+
+        UpgradeDrain(boolean counted) {
+            this.counted = counted;
+        }
+
+        void begins() {
+            begun = true;
+            signal();
+        }
+
+        void listener(Runnable onDrain) {
+            listener = onDrain;
+            if (begun) {
+                signal();
+            }
+        }
+
+        private void signal() {
+            Runnable onDrain = listener;
+            if (onDrain != null && signalled.compareAndSet(false, true)) {
+                onDrain.run(); // on the thread that begins the drain, which logs and survives a failure
+            }
+        }
     }
 }

@@ -254,8 +254,9 @@ public final class LifecycleFilter implements Filter {
      * <p>A request upgraded with {@code request.upgrade(handlerClass)} to the application's own
      * {@code HttpUpgradeHandler} (one with a public no-argument constructor) is long-lived already: it counts until
      * the container destroys the handler, when the upgraded connection ends. This method, called before or after
-     * {@code upgrade()}, gives it its drain listener, typically one that closes the connection:
-     * {@code markLongLived(request, handler::close)}. Without one, the connection is cut when the server stops.
+     * {@code upgrade()}, gives it its drain listener, typically one that tells the client to close or reconnect
+     * (Tomcat notices an upgraded connection closed by another thread only at its next event):
+     * {@code markLongLived(request, handler::sayGoodbye)}. Without one, the connection is cut when the server stops.
      *
      * @param request a request counted by a {@link LifecycleFilter}
      * @param onDrain told to end the stream when the drain begins, or {@code null} for a stream that ends on its own
