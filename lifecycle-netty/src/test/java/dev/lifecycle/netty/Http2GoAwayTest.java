@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.lifecycle.core.DrainPolicy;
 import dev.lifecycle.core.InflightTracker;
@@ -20,6 +22,7 @@ import dev.lifecycle.core.State;
 import dev.lifecycle.testing.BackgroundThreads;
 import dev.lifecycle.testing.RawHttpConnection;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
 
 /**
  * The HTTP/2 drain seen frame by frame with Netty's client (prior knowledge): the two-step GOAWAY, streams in flight
@@ -135,6 +138,32 @@ class Http2GoAwayTest {
         assertThat(client.nextFrame()).isEqualTo("GOAWAY " + MAX_STREAM_ID);
         Http2TestClient.Stream refused = client.request("GET", "/hello", null).get(10, TimeUnit.SECONDS);
         assertThat(get(refused)).isEqualTo("503 Service Unavailable: shutting down\n");
+        server.releaseSlow();
+        assertThat(get(inFlight)).isEqualTo("200 /slow");
+        await().atMost(Duration.ofSeconds(30)).until(shutdown::isDone);
+    }
+
+    // Proves (issue 11, HTTP/2 local answers): the refusal of a REJECT_* drain and a probe's answer during the drain
+    // carry no Connection header on an HTTP/2 stream, which RFC 9113 8.2.2 forbids. Seen as the frames were sent.
+    @ParameterizedTest
+    @EnumSource(value = DrainPolicy.class, names = {"REJECT_503", "REJECT_429"})
+    void refusalAndProbeDuringARejectDrainCarryNoConnectionHeader(DrainPolicy policy) throws Exception {
+        start(Lifecycle.builder().drainPolicy(policy));
+        Http2TestClient.Stream inFlight = client.request("GET", "/slow", null).get(10, TimeUnit.SECONDS);
+        await().until(() -> tracker.inflight() == 1);
+
+        startShutdown();
+        assertThat(client.nextFrame()).isEqualTo("GOAWAY " + MAX_STREAM_ID);
+        await().until(tracker::isClosed);
+        Http2TestClient.Stream refused = client.request("GET", "/hello", null).get(10, TimeUnit.SECONDS);
+        Http2TestClient.Stream probe = client.request("GET", "/health/live", null).get(10, TimeUnit.SECONDS);
+        assertThat(get(refused)).startsWith(policy == DrainPolicy.REJECT_429 ? "429 " : "503 ");
+        assertThat(get(probe)).startsWith("200 {");
+        Http2Headers refusal = refused.responseHeaders.get(10, TimeUnit.SECONDS);
+        assertThat(refusal.get("retry-after")).isNotNull();
+        assertThat(refusal.contains("connection")).as("refusal: %s", refusal).isFalse();
+        Http2Headers probeHeaders = probe.responseHeaders.get(10, TimeUnit.SECONDS);
+        assertThat(probeHeaders.contains("connection")).as("probe: %s", probeHeaders).isFalse();
         server.releaseSlow();
         assertThat(get(inFlight)).isEqualTo("200 /slow");
         await().atMost(Duration.ofSeconds(30)).until(shutdown::isDone);

@@ -77,6 +77,8 @@ final class Http2TestClient implements AutoCloseable {
     /** A stream, opened from any thread; call its methods on its event loop or through {@link #request}. */
     static final class Stream extends ChannelInboundHandlerAdapter {
         final CompletableFuture<String> outcome = new CompletableFuture<>();
+        /** The response's first HEADERS frame, as sent: nothing hidden or dropped by a client. */
+        final CompletableFuture<Http2Headers> responseHeaders = new CompletableFuture<>();
         private final StringBuilder body = new StringBuilder();
         private String status;
         Http2StreamChannel channel;
@@ -89,6 +91,7 @@ final class Http2TestClient implements AutoCloseable {
                     Http2HeadersFrame headers = (Http2HeadersFrame) msg;
                     if (status == null) {
                         status = String.valueOf(headers.headers().status());
+                        responseHeaders.complete(headers.headers());
                     }
                     end = headers.isEndStream();
                 } else if (msg instanceof Http2DataFrame) {

@@ -128,10 +128,10 @@ public final class HealthServlet extends HttpServlet {
         String method = request.getMethod();
         boolean head = "HEAD".equals(method);
         if (!head && !"GET".equals(method)) {
-            LocalResponses.write(LocalResponse.probeMethodNotAllowed(), response, false);
+            LocalResponses.write(LocalResponse.probeMethodNotAllowed(), request, response, false);
             return;
         }
-        LocalResponses.write(lifecycle.probeResponse(probe, showDetails), response, head);
+        LocalResponses.write(lifecycle.probeResponse(probe, showDetails), request, response, head);
     }
 
     private static void plain(HttpServletResponse response, int status, byte[] body, HttpServletRequest request)

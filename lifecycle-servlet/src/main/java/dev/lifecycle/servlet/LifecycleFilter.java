@@ -35,12 +35,15 @@ import jakarta.servlet.http.HttpServletResponse;
  *     {@code AsyncContext} it gets writes the response out in {@code complete()} first. The application receives a
  *     request wrapper, which registers the completion the moment async starts.</li>
  * <li>{@link #markLongLived(ServletRequest, Runnable)} moves a stream (SSE, long-poll) to the long-lived count,
- *     told to end when the drain begins.</li>
+ *     told to end when the drain begins. A request upgraded to the application's own {@code HttpUpgradeHandler}
+ *     counts as long-lived until its connection ends.</li>
  * <li>While the lifecycle {@linkplain Lifecycle#isDraining() drains}, responses carry {@code Connection: close} so
  *     keep-alive clients reconnect to another replica: set before the application runs, or, for a request admitted
  *     earlier, when the chain returns if the response is not committed yet.</li>
  * <li>A refused request gets {@code 503}, {@code Retry-After}, {@code Connection: close} and a short plain-text body;
  *     the application never sees it.</li>
+ * <li>{@code Connection: close} is only ever set over HTTP/1.x: HTTP/2 forbids connection-specific headers; the
+ *     container's GOAWAY (see its integration) moves HTTP/2 clients.</li>
  * <li>{@linkplain LifecycleFilterBuilder#excludePaths Excluded paths} (the probes by default) are neither counted nor
  *     refused.</li>
  * </ul>
@@ -145,14 +148,24 @@ public final class LifecycleFilter implements Filter {
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
             throws IOException, ServletException {
-        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)
-                || req.getDispatcherType() != DispatcherType.REQUEST) {
-            // Forwards, includes, async and error dispatches belong to a request that is already counted.
+        if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)) {
             chain.doFilter(req, res);
             return;
         }
         HttpServletRequest request = (HttpServletRequest) req;
         HttpServletResponse response = (HttpServletResponse) res;
+        DispatcherType dispatch = req.getDispatcherType();
+        if (dispatch != DispatcherType.REQUEST) {
+            Object inflight = dispatch == DispatcherType.ASYNC ? request.getAttribute(CountedRequest.ASYNC_INFLIGHT)
+                                                              : null;
+            if (inflight instanceof InflightRequest) {
+                asyncDispatch(request, response, chain, (InflightRequest) inflight);
+            } else {
+                // Forwards, includes and error dispatches belong to a request that is already counted.
+                chain.doFilter(req, res);
+            }
+            return;
+        }
         if (isExcluded(request)) {
             chain.doFilter(request, response);
             return;
@@ -161,11 +174,12 @@ public final class LifecycleFilter implements Filter {
         InflightRequest inflight = describeRequests ? tracker.tryEnter(request.getMethod(), request.getRequestURI())
                                                     : tracker.tryEnter();
         if (!inflight.admitted()) {
-            refuse(response);
+            refuse(request, response);
             return;
         }
         CountedRequest counted = new CountedRequest(request, inflight, lifecycle);
         boolean exitsOnAsyncEnd = false;
+        boolean upgraded = false;
         // HTTP/2 forbids connection-specific headers (strict clients reject the response): GOAWAY moves its clients.
         boolean http1 = ResponseCompletion.isHttp1(request);
         try {
@@ -174,7 +188,12 @@ public final class LifecycleFilter implements Filter {
                 response.setHeader(CONNECTION, CLOSE);
             }
             chain.doFilter(counted, response);
-            if (counted.exitsOnAsyncEnd()) {
+            if (counted.upgraded() || response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS) {
+                // The connection speaks another protocol now: its response is not this filter's to end. Counted
+                // until the connection ends when upgraded through the wrapper to the application's own handler.
+                upgraded = true;
+                exitsOnAsyncEnd = counted.upgradeCounted();
+            } else if (counted.exitsOnAsyncEnd()) {
                 exitsOnAsyncEnd = true;
             } else if (request.isAsyncStarted()) {
                 // Started on the container's request, past this filter's wrapper (a filter that unwrapped it).
@@ -187,7 +206,7 @@ public final class LifecycleFilter implements Filter {
             if (!exitsOnAsyncEnd) {
                 try {
                     // An exception from the chain: the container writes the error response after this returns.
-                    if (http1 && lifecycle.isDraining() && !response.isCommitted()) {
+                    if (http1 && !upgraded && lifecycle.isDraining() && !response.isCommitted()) {
                         response.setHeader(CONNECTION, CLOSE);
                     }
                 } finally {
@@ -197,9 +216,25 @@ public final class LifecycleFilter implements Filter {
         }
     }
 
+    /**
+     * An {@code AsyncContext.dispatch()} of a counted request. The request still counts (the exit is registered on
+     * the async completion); a dispatch that does not start async again is the final one, and its response is ended
+     * here, before the container completes the request: Tomcat runs the completion listeners while the buffered rest
+     * of an async response is still being written, so the count would drop before the last byte.
+     */
+    private void asyncDispatch(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+                               InflightRequest inflight) throws IOException, ServletException {
+        CountedRequest counted = new CountedRequest(request, inflight, lifecycle, true);
+        chain.doFilter(counted, response);
+        if (!counted.exitsOnAsyncEnd() && !request.isAsyncStarted() && !inflight.isDone()) {
+            ResponseCompletion.finish(response, lifecycle, ResponseCompletion.isHttp1(request));
+        }
+    }
+
     private static boolean exitOnAsyncEnd(HttpServletRequest request, InflightRequest inflight) {
         try {
             request.getAsyncContext().addListener(new ExitOnAsyncEnd(inflight));
+            request.setAttribute(CountedRequest.ASYNC_INFLIGHT, inflight);
             return true;
         } catch (IllegalStateException completedMeanwhile) {
             return false;
@@ -216,6 +251,13 @@ public final class LifecycleFilter implements Filter {
      * <p>Pass the request your servlet or filter received (or a wrapper of it); the container's own request, such as
      * the one {@code AsyncContext.getRequest()} returns after {@code startAsync()}, does not carry the count.
      *
+     * <p>A request upgraded with {@code request.upgrade(handlerClass)} to the application's own
+     * {@code HttpUpgradeHandler} (one with a public no-argument constructor) is long-lived already: it counts until
+     * the container destroys the handler, when the upgraded connection ends. This method, called before or after
+     * {@code upgrade()}, gives it its drain listener, typically one that tells the client to close or reconnect
+     * (Tomcat notices an upgraded connection closed by another thread only at its next event):
+     * {@code markLongLived(request, handler::sayGoodbye)}. Without one, the connection is cut when the server stops.
+     *
      * @param request a request counted by a {@link LifecycleFilter}
      * @param onDrain told to end the stream when the drain begins, or {@code null} for a stream that ends on its own
      *     within the long-lived bound
@@ -229,7 +271,11 @@ public final class LifecycleFilter implements Filter {
         if (counted == null) {
             return false;
         }
-        counted.inflight().markLongLived(onDrain);
+        if (counted.upgradeCounted()) {
+            counted.onUpgradeDrain(onDrain);
+        } else {
+            counted.inflight().markLongLived(onDrain);
+        }
         return true;
     }
 
@@ -248,7 +294,7 @@ public final class LifecycleFilter implements Filter {
         return false;
     }
 
-    private void refuse(HttpServletResponse response) throws IOException {
-        LocalResponses.write(lifecycle.refusal(), response, false);
+    private void refuse(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        LocalResponses.write(lifecycle.refusal(), request, response, false);
     }
 }

@@ -41,8 +41,8 @@ public final class LifecycleServlets {
     }
 
     /**
-     * Registers a default {@link LifecycleFilter} as {@value #FILTER_NAME} on {@code /*} (for the {@code REQUEST}
-     * dispatch, before the filters declared in {@code web.xml}, with async support) and a default
+     * Registers a default {@link LifecycleFilter} as {@value #FILTER_NAME} on {@code /*} (for the {@code REQUEST} and
+     * {@code ASYNC} dispatches, before the filters declared in {@code web.xml}, with async support) and a default
      * {@link HealthServlet} as {@value #HEALTH_SERVLET_NAME} on {@code /health/*}.
      *
      * @throws NullPointerException if an argument is {@code null}
@@ -57,7 +57,7 @@ public final class LifecycleServlets {
             throw new IllegalStateException("a filter named '" + FILTER_NAME + "' is already registered");
         }
         filter.setAsyncSupported(true);
-        filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
+        filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC), false, "/*");
         ServletRegistration.Dynamic servlet = context.addServlet(HEALTH_SERVLET_NAME, new HealthServlet(lifecycle));
         if (servlet == null) {
             throw new IllegalStateException("a servlet named '" + HEALTH_SERVLET_NAME + "' is already registered");

@@ -3,6 +3,7 @@ package dev.lifecycle.servlet;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.SoftAssertions.assertSoftly;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,10 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,6 +39,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.lifecycle.core.DrainPolicy;
@@ -573,7 +579,8 @@ abstract class LifecycleServletContract {
     // returns. The application leaves 8 MiB in the container's buffer; a slow client reads it across a shutdown.
     // Before the fix the drain ended at once and the server's stop cut the response.
     @ParameterizedTest
-    @ValueSource(strings = {"/app/big", "/app/big-async", "/app/big-async-early"})
+    @ValueSource(strings = {"/app/big", "/app/big-async", "/app/big-async-early", "/app/big-dispatch",
+                            "/app/big-dispatch-twice"})
     void bigResponseReadByASlowClientArrivesWholeAcrossAShutdown(String target) throws Exception {
         serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
         lifecycle.addStopAction("http server", this::stopServer);
@@ -593,6 +600,43 @@ abstract class LifecycleServletContract {
         assertThat(response.body()).isEqualTo(new String(TestApp.bigBody(), StandardCharsets.US_ASCII));
         await().atMost(WAIT).until(shutdownDone::isDone);
         assertThat(lifecycle.tracker().inflight()).isZero();
+    }
+
+    // Proves (issue 11, defect 3), deterministically: the application hands complete() to another thread and waits
+    // for it to return before its dispatch returns (/app/big-async-early); the request stays counted until the last
+    // byte of its 8 MiB response has been read, then is released exactly once (a slow request beside it keeps the
+    // count at 1, never 0). With the filter's old logic (after the chain returned: isAsyncStarted() ? listener :
+    // exit) Undertow had already cleared isAsyncStarted(), so the count dropped with the response still unwritten.
+    //
+    // Proves (issue 11, AsyncContext.dispatch()) the same for a request re-dispatched after startAsync(): counted
+    // until the last byte of the final dispatch's response, once (/app/big-dispatch from another thread,
+    // /app/big-dispatch-twice through a second startAsync() in the first async dispatch).
+    @ParameterizedTest
+    @ValueSource(strings = {"/app/big-async-early", "/app/big-dispatch", "/app/big-dispatch-twice"})
+    void asyncRequestCountsUntilTheLastByteOfItsFinalResponseAndIsReleasedOnce(String target) throws Exception {
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        RawHttpConnection slow = connect();
+        slow.request("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        RawHttpConnection client = new RawHttpConnection(server.port(), 16 * 1024);
+        connections.add(client);
+        client.request("GET", target);
+        Response head = client.readHead();
+        assertThat(head.status()).isEqualTo(200);
+
+        // The client reads nothing more: the response cannot have been written whole.
+        await().during(Duration.ofMillis(300)).atMost(WAIT).untilAsserted(
+                () -> assertThat(lifecycle.tracker().inflight()).as("counted while unwritten").isEqualTo(2));
+        Response response = client.readBody(head, false);
+        assertThat(response.body().length()).isEqualTo(TestApp.BIG_SIZE);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 1);
+        await().during(Duration.ofMillis(200)).atMost(WAIT).untilAsserted(
+                () -> assertThat(lifecycle.tracker().inflight()).as("released once").isEqualTo(1));
+
+        app.slowRelease.countDown();
+        assertThat(slow.read().status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
     }
 
     // Proves (issue 11, defect 3): an AsyncContext completed by another thread while the dispatch that started it is
@@ -660,6 +704,128 @@ abstract class LifecycleServletContract {
         // Far below both bounds (5 min): the stream ended when told, and the drain with it.
         await().atMost(WAIT).until(shutdownDone::isDone);
         assertThat(lifecycle.tracker().longLived()).isZero();
+    }
+
+    // Proves (issue 11, defect 8, upgrades): a request upgraded with request.upgrade() to the application's own
+    // handler counts as long-lived until the upgraded connection ends; the application's drain listener (given with
+    // markLongLived after upgrade()) tells the client when the drain begins; the drain ends when the client has
+    // closed the connection, far below its bounds.
+    @Test
+    void upgradedConnectionCountsAsLongLivedUntilItEndsAndItsDrainListenerIsToldWhenTheDrainBegins() throws Exception {
+        assumeTrue(container.switchesProtocolOnUpgrade(), "a raw upgrade works on this container");
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(5)).longLivedDrainTimeout(Duration.ofMinutes(5)));
+        lifecycle.start();
+        RawHttpConnection client = upgrade("/app/upgrade?hook");
+        assertThat(app.upgradeMarked).succeedsWithin(WAIT).isEqualTo(true);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().longLived() == 1);
+        assertThat(lifecycle.tracker().inflight()).as("out of the main count").isZero();
+
+        shutdownInBackground();
+        assertThat(client.readLine()).as("told by the drain listener").isEqualTo("bye");
+        assertThat(shutdownDone).as("the connection is still open").isNotDone();
+        assertThat(lifecycle.tracker().longLived()).isEqualTo(1);
+        client.close();
+        assertThat(app.upgrades.peek().destroyed).succeedsWithin(WAIT);
+        await().atMost(WAIT).until(shutdownDone::isDone);
+        assertThat(lifecycle.tracker().longLived()).isZero();
+        assertThat(lifecycle.tracker().inflight()).isZero();
+    }
+
+    // Proves (issue 11, defect 8, upgrades): an upgraded connection the client ends is released when the container
+    // destroys its handler, once; the count never outlives the connection.
+    @Test
+    void upgradedConnectionEndedByTheClientIsReleasedOnce() throws Exception {
+        assumeTrue(container.switchesProtocolOnUpgrade(), "a raw upgrade works on this container");
+        serve(Lifecycle.builder());
+        lifecycle.start();
+        RawHttpConnection slow = connect();
+        slow.request("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        RawHttpConnection client = upgrade("/app/upgrade");
+        await().atMost(WAIT).until(() -> lifecycle.tracker().longLived() == 1);
+
+        client.close();
+        assertThat(app.upgrades.peek().destroyed).succeedsWithin(WAIT);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().longLived() == 0);
+        assertThat(lifecycle.tracker().inflight()).as("the slow request alone").isEqualTo(1);
+        app.slowRelease.countDown();
+        assertThat(slow.read().status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+    }
+
+    // Pins (issue 11, defect 8, WebSockets) what each container's own WebSocket does with the lifecycle, with the
+    // JDK's WebSocket client: the handshake passes through the filter (a 101 the filter neither ends nor gives
+    // Connection: close), also during the pre-stop delay, and the WebSocket connection is not counted once the
+    // handshake is over, neither in flight nor long-lived: Tomcat's upgrade() goes through the filter's request
+    // but to Tomcat's own handler, which cannot be wrapped; Jetty's switches the protocol without upgrade().
+    @Test
+    void webSocketHandshakeWorksDuringThePreStopDelayAndTheConnectionIsNotCounted() throws Exception {
+        AtomicBoolean hasWebSocket = new AtomicBoolean();
+        serve(Lifecycle.builder().preStopDelay(Duration.ofMinutes(5)), (context, lc) -> {
+            LifecycleServlets.register(context, lc);
+            hasWebSocket.set(container.addWebSocketEcho(context, "/ws"));
+        });
+        assumeTrue(hasWebSocket.get(), "the container's WebSocket set up");
+        lifecycle.start();
+        HttpClient client = HttpClient.newHttpClient();
+        URI ws = URI.create("ws://127.0.0.1:" + server.port() + "/ws");
+        EchoClient before = EchoClient.open(client, ws);
+        assertThat(before.echo("before")).isEqualTo("before");
+        await().atMost(WAIT).until(() -> lifecycle.tracker().inflight() == 0);
+        assertThat(lifecycle.tracker().longLived()).isZero();
+
+        shutdownInBackground();
+        await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
+        EchoClient during = EchoClient.open(client, ws);
+        assertThat(during.echo("during")).isEqualTo("during");
+        assertThat(before.echo("still open")).isEqualTo("still open");
+        assertThat(lifecycle.tracker().inflight()).isZero();
+        assertThat(lifecycle.tracker().longLived()).isZero();
+        before.socket.abort();
+        during.socket.abort();
+    }
+
+    /** A JDK WebSocket client that waits for each echo. */
+    private static final class EchoClient implements WebSocket.Listener {
+        private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        private final StringBuilder text = new StringBuilder();
+        private WebSocket socket;
+
+        static EchoClient open(HttpClient client, URI uri) throws Exception {
+            EchoClient echo = new EchoClient();
+            echo.socket = client.newWebSocketBuilder().buildAsync(uri, echo).get(WAIT.toSeconds(), SECONDS);
+            return echo;
+        }
+
+        String echo(String message) throws Exception {
+            socket.sendText(message, true).get(WAIT.toSeconds(), SECONDS);
+            String answer = received.poll(WAIT.toSeconds(), SECONDS);
+            assertThat(answer).as("echo of " + message).isNotNull();
+            return answer;
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                received.add(text.toString());
+                text.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+    }
+
+    /** Upgrades a new connection to the test application's echo protocol and checks that it echoes. */
+    private RawHttpConnection upgrade(String target) throws IOException {
+        RawHttpConnection client = connect();
+        client.send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+        Response switched = client.readHead();
+        assertThat(switched.status()).as("%s", switched).isEqualTo(101);
+        assertThat(client.readLine()).as("after %s", switched).isEqualTo("ready");
+        client.send("ping\n");
+        assertThat(client.readLine()).isEqualTo("ping");
+        return client;
     }
 
     // Proves (issue 12): a pooled keep-alive connection that sat idle through the pre-stop delay is closed by the
@@ -847,6 +1013,49 @@ abstract class LifecycleServletContract {
             assertThat(next.statusCode()).isEqualTo(200);
             return !next.body().equals(first.body());
         });
+        app.slowRelease.countDown();
+        assertThat(slow.read().status()).isEqualTo(200);
+        await().atMost(WAIT).until(shutdownDone::isDone);
+    }
+
+    // Proves (issue 11, HTTP/2 local answers): during a REJECT_* drain, the refusal and a probe's answer on an HTTP/2
+    // stream carry no Connection header, which HTTP/2 forbids (RFC 9113 8.2.2; JDK 25's HttpClient rejects such a
+    // response as malformed). Before the fix the filter's refusal and the HealthServlet's answer set Connection: close
+    // whatever the protocol (Tomcat sent it on h2c). Without the container integration: no GOAWAY, the HTTP/2
+    // connection made before the drain carries both requests.
+    @ParameterizedTest
+    @EnumSource(value = DrainPolicy.class, names = {"REJECT_503", "REJECT_429"})
+    void http2RefusalAndProbeDuringTheDrainCarryNoConnectionHeader(DrainPolicy policy) throws Exception {
+        assumeTrue(container.speaksH2c(), "h2c set up on this container");
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)).drainPolicy(policy));
+        lifecycle.start();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        URI base = URI.create("http://127.0.0.1:" + server.port());
+        client.send(HttpRequest.newBuilder(base.resolve("/app/hello")).build(), BodyHandlers.ofString());
+        HttpResponse<String> h2 = client.send(HttpRequest.newBuilder(base.resolve("/app/hello")).build(),
+                                              BodyHandlers.ofString());
+        assertThat(h2.version()).as("h2c").isEqualTo(HttpClient.Version.HTTP_2);
+        RawHttpConnection slow = connect(); // keeps the drain running
+        slow.request("GET", "/app/slow");
+        assertThat(app.slowEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        shutdownInBackground();
+        await().atMost(WAIT).until(lifecycle.tracker()::isClosed);
+
+        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(base.resolve("/app/hello")).build(),
+                                                   BodyHandlers.ofString());
+        assertThat(refused.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(refused.statusCode()).isEqualTo(policy == DrainPolicy.REJECT_429 ? 429 : 503);
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        HttpResponse<String> probe = client.send(HttpRequest.newBuilder(base.resolve("/health/live")).build(),
+                                                 BodyHandlers.ofString());
+        assertThat(probe.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(probe.statusCode()).isEqualTo(200);
+        assertSoftly(softly -> {
+            softly.assertThat(refused.headers().map()).as("refusal").doesNotContainKey("connection");
+            softly.assertThat(probe.headers().map()).as("probe").doesNotContainKey("connection");
+        });
+        assertThat(lifecycle.tracker().refused()).isEqualTo(1);
+
         app.slowRelease.countDown();
         assertThat(slow.read().status()).isEqualTo(200);
         await().atMost(WAIT).until(shutdownDone::isDone);

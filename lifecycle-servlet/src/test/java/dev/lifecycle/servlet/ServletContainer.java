@@ -39,6 +39,23 @@ interface ServletContainer {
         return false;
     }
 
+    /**
+     * Whether the container switches a connection to the application's protocol after
+     * {@code HttpServletRequest.upgrade()}. Jetty 12.1 (ee10) answers {@code 101} but goes on parsing HTTP/1.1 on the
+     * connection: the first bytes of the new protocol get a {@code 400}, with or without the lifecycle's filter.
+     */
+    default boolean switchesProtocolOnUpgrade() {
+        return true;
+    }
+
+    /**
+     * Registers, from {@code setup}, the container's own WebSocket echo endpoint on {@code path}; a container whose
+     * WebSocket is not set up here returns {@code false}.
+     */
+    default boolean addWebSocketEcho(ServletContext context, String path) {
+        return false;
+    }
+
     /** A started server. */
     interface Running {
 

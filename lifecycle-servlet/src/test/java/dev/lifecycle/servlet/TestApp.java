@@ -13,11 +13,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpUpgradeHandler;
+import jakarta.servlet.http.WebConnection;
 
 /**
  * The application behind the filter, mapped on {@code /app/*}; the test controls when its slow, streamed and async
@@ -41,6 +45,10 @@ final class TestApp extends HttpServlet {
     final transient CountDownLatch slowRelease = new CountDownLatch(1);
     final transient BlockingQueue<AsyncContext> asyncRequests = new LinkedBlockingQueue<>();
     final transient CountDownLatch streamEntered = new CountDownLatch(1);
+    /** The handlers of {@code /upgrade}, in order. */
+    final transient BlockingQueue<EchoUpgrade> upgrades = new LinkedBlockingQueue<>();
+    /** Whether {@code /upgrade?hook} could give its connection a drain listener. */
+    final transient CompletableFuture<Boolean> upgradeMarked = new CompletableFuture<>();
     final transient CountDownLatch streamRelease = new CountDownLatch(1);
     /** The size of a big response, {@value}: far more than a slow client's socket buffers hold. */
     static final int BIG_SIZE = 8 << 20;
@@ -135,6 +143,38 @@ final class TestApp extends HttpServlet {
                 await(completed, "big-async-early");
                 break;
             }
+            case "/big-dispatch": {
+                // Re-dispatched from another thread to /big, whose dispatch writes the response: the final dispatch.
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                completer.execute(() -> async.dispatch("/app/big"));
+                break;
+            }
+            case "/big-dispatch-twice": {
+                // Re-dispatched at once to /dispatch-again, which starts async again and re-dispatches to /big.
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                async.dispatch("/app/dispatch-again");
+                break;
+            }
+            case "/dispatch-again": {
+                AsyncContext async = request.startAsync();
+                async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                completer.execute(() -> async.dispatch("/app/big"));
+                break;
+            }
+            case "/upgrade": {
+                // A raw upgrade to the application's own protocol: lines echoed until the client closes.
+                response.setStatus(HttpServletResponse.SC_SWITCHING_PROTOCOLS);
+                response.setHeader("Connection", "Upgrade");
+                response.setHeader("Upgrade", "echo");
+                EchoUpgrade echo = request.upgrade(EchoUpgrade.class);
+                if (request.getParameter("hook") != null) {
+                    upgradeMarked.complete(LifecycleFilter.markLongLived(request, echo::sayBye));
+                }
+                upgrades.add(echo);
+                break;
+            }
             case "/events": {
                 // A server-sent event stream, marked long-lived: told to end when the drain begins.
                 response.setContentType("text/event-stream");
@@ -157,6 +197,91 @@ final class TestApp extends HttpServlet {
                 throw new IllegalStateException("the application failed");
             default:
                 response.sendError(HttpServletResponse.SC_NOT_FOUND);
+        }
+    }
+
+    /**
+     * The application's own upgrade protocol: echoes each line on a thread of its own, closes when the client does
+     * or when told to by {@link #close()}. Public with a public constructor: the container instantiates it.
+     */
+    public static final class EchoUpgrade implements HttpUpgradeHandler {
+        /** Completes when the container destroys the handler: the upgraded connection has ended. */
+        final CompletableFuture<Void> destroyed = new CompletableFuture<>();
+        private volatile WebConnection connection;
+
+        public EchoUpgrade() {
+        }
+
+        @Override
+        public void init(WebConnection webConnection) {
+            connection = webConnection;
+            try {
+                // Non-blocking, as containers expect of an upgraded connection: Tomcat notices a close() only then.
+                ServletInputStream in = webConnection.getInputStream();
+                ServletOutputStream out = webConnection.getOutputStream();
+                // Jetty switches the connection after the 101 is written: a client must wait for the new protocol.
+                out.write("ready\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                in.setReadListener(new ReadListener() {
+                    @Override
+                    public void onDataAvailable() throws IOException {
+                        byte[] buffer = new byte[1024];
+                        while (in.isReady()) {
+                            int read = in.read(buffer);
+                            if (read < 0) {
+                                return;
+                            }
+                            out.write(buffer, 0, read); // a line fits in the output buffer: ready again at once
+                            out.flush();
+                        }
+                    }
+
+                    @Override
+                    public void onAllDataRead() {
+                        close();
+                    }
+
+                    @Override
+                    public void onError(Throwable failure) {
+                        close();
+                    }
+                });
+            } catch (IOException e) {
+                close();
+            }
+        }
+
+        /**
+         * The application's drain listener: says {@code bye} so that the client closes, as a WebSocket close frame
+         * does. (Tomcat notices an upgraded connection closed by a thread of the application only on its next event.)
+         */
+        void sayBye() {
+            try {
+                WebConnection open = connection;
+                if (open != null) {
+                    open.getOutputStream().write("bye\n".getBytes(StandardCharsets.UTF_8));
+                    open.getOutputStream().flush();
+                }
+            } catch (IOException | IllegalStateException closed) {
+                // the client has gone
+            }
+        }
+
+        /** Closes the upgraded connection. */
+        void close() {
+            try {
+                WebConnection open = connection;
+                if (open != null) {
+                    open.close();
+                }
+            } catch (Exception alreadyClosed) {
+                // nothing more to end
+            }
+        }
+
+        @Override
+        public void destroy() {
+            destroyed.complete(null);
         }
     }
 

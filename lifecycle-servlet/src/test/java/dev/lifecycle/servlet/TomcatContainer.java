@@ -9,10 +9,18 @@ import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.http2.Http2Protocol;
+import org.apache.tomcat.websocket.server.WsSci;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.servlet.tomcat.TomcatLifecycle;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.Session;
+import jakarta.websocket.server.ServerContainer;
+import jakarta.websocket.server.ServerEndpointConfig;
 
 /** Tomcat, embedded ({@code tomcat-embed-core}). */
 final class TomcatContainer implements ServletContainer {
@@ -34,6 +42,7 @@ final class TomcatContainer implements ServletContainer {
         errorReport.setShowServerInfo(false);
         tomcat.getHost().getPipeline().addValve(errorReport);
         Context context = tomcat.addContext("", baseDir.toString());
+        context.addServletContainerInitializer(new WsSci(), null); // jakarta.websocket, before the set-up uses it
         context.addServletContainerInitializer((classes, servletContext) -> setup.accept(servletContext), null);
         if (lifecycle != null) {
             TomcatLifecycle.install(tomcat.getService(), lifecycle);
@@ -67,6 +76,29 @@ final class TomcatContainer implements ServletContainer {
     @Override
     public boolean speaksH2c() {
         return true;
+    }
+
+    @Override
+    public boolean addWebSocketEcho(ServletContext context, String path) {
+        // Tomcat answers 404 before any filter, its WebSocket one included, where no servlet is mapped.
+        context.addServlet("websocket-path", new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+        }).addMapping(path);
+        ServerContainer webSockets = (ServerContainer) context.getAttribute(ServerContainer.class.getName());
+        try {
+            webSockets.addEndpoint(ServerEndpointConfig.Builder.create(EchoEndpoint.class, path).build());
+        } catch (DeploymentException e) {
+            throw new IllegalStateException(e);
+        }
+        return true;
+    }
+
+    /** Echoes each text message (jakarta.websocket). */
+    public static final class EchoEndpoint extends Endpoint {
+        @Override
+        public void onOpen(Session session, EndpointConfig config) {
+            session.addMessageHandler(String.class, text -> session.getAsyncRemote().sendText(text));
+        }
     }
 
     @Override

@@ -10,10 +10,15 @@ import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.api.ServletContainerInitializerInfo;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.websockets.jsr.WebSocketDeploymentInfo;
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.servlet.undertow.UndertowLifecycle;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletContext;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerContainer;
+import jakarta.websocket.server.ServerEndpointConfig;
 
 /** Undertow servlet, embedded. */
 final class UndertowContainer implements ServletContainer {
@@ -26,7 +31,11 @@ final class UndertowContainer implements ServletContainer {
                 .setContextPath("/")
                 .setDeploymentName("lifecycle-test")
                 .addServletContainerInitializer(new ServletContainerInitializerInfo(
-                        ServletContainerInitializer.class, new ImmediateInstanceFactory<>(initializer), Set.of()));
+                        ServletContainerInitializer.class, new ImmediateInstanceFactory<>(initializer), Set.of()))
+                // jakarta.websocket (undertow-websockets-jsr); the default XNIO worker
+                .addServletContextAttribute(WebSocketDeploymentInfo.ATTRIBUTE_NAME,
+                                            new WebSocketDeploymentInfo()
+                                                    .setBuffers(new DefaultByteBufferPool(false, 8192)));
         DeploymentManager manager = Servlets.newContainer().addDeployment(deployment);
         manager.deploy();
         Undertow server = Undertow.builder()
@@ -61,6 +70,18 @@ final class UndertowContainer implements ServletContainer {
     @Override
     public int hugeHeaderStatus() {
         return 200;
+    }
+
+    @Override
+    public boolean addWebSocketEcho(ServletContext context, String path) {
+        ServerContainer webSockets = (ServerContainer) context.getAttribute(ServerContainer.class.getName());
+        try {
+            webSockets.addEndpoint(ServerEndpointConfig.Builder.create(TomcatContainer.EchoEndpoint.class, path)
+                                                               .build());
+        } catch (DeploymentException e) {
+            throw new IllegalStateException(e);
+        }
+        return true;
     }
 
     @Override

@@ -244,7 +244,12 @@ public final class RawHttpConnection implements AutoCloseable {
         }
     }
 
-    private String readLine() throws IOException {
+    /**
+     * Reads one line, without its {@code \n} or {@code \r\n}: for a protocol the connection was upgraded to.
+     *
+     * @throws EOFException if the server closes the connection before the end of the line
+     */
+    public String readLine() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b; (b = in.read()) != '\n'; ) {
             if (b == -1) {

@@ -195,7 +195,8 @@ public final class LifecycleAutoConfiguration {
             FilterRegistrationBean<LifecycleFilter> registration = new FilterRegistrationBean<>(filter);
             registration.setName("lifecycle");
             registration.addUrlPatterns("/*");
-            registration.setDispatcherTypes(DispatcherType.REQUEST);
+            // ASYNC too: the dispatch that writes a DeferredResult's or a Callable's response counts to its last byte.
+            registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
             registration.setAsyncSupported(true);
             // First in the chain, so that a request is counted from its arrival and refused before any other work.
             registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
