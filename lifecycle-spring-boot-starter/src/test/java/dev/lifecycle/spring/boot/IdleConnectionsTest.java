@@ -62,32 +62,39 @@ class IdleConnectionsTest {
         try (RunningApp app = RunningApp.start(config, "spring.flyway.enabled=false", "spring.liquibase.enabled=false",
                                                "lifecycle.prestop-delay=300ms");
              Client client = Client.create(clientName, app.port())) {
-            app.awaitStarted();
-            assertThat(app.context().getBeanNamesForType(factoryClass(container))).isNotEmpty();
-            Lifecycle lifecycle = app.context().getBean(Lifecycle.class);
-
-            Client.Result first = client.get("/port");
-            assertThat(first.status()).isEqualTo(200);
-            // A request in flight on another connection keeps the drain, and so the web server, going.
-            CompletableFuture<HttpResponse<String>> slow = app.getAsync("/slow");
-            assertThat(slowEntered.await(30, TimeUnit.SECONDS)).isTrue();
-
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(app::close);
-            await().atMost(RunningApp.TIMEOUT).until(() -> lifecycle.tracker().isDraining());
-            await("the pooled connection closed by the server as the drain began").atMost(Duration.ofSeconds(10))
-                   .until(() -> lifecycle.connections().closedIdleCount() >= 1);
-
-            Client.Result next = client.get("/port");
-            assertThat(next.status()).as("served while draining, not refused").isEqualTo(200);
-            assertThat(next.body()).as("the client's port: a new connection").isNotEqualTo(first.body());
-            assertThat(lifecycle.tracker().refused()).isZero();
-
-            slowRelease.countDown();
-            assertThat(slow.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-            closing.get(30, TimeUnit.SECONDS);
-        } finally {
-            slowRelease.countDown();
+            try {
+                run(app, client, container);
+            } finally {
+                // before the application closes: a failed run does not leave the drain waiting for it
+                slowRelease.countDown();
+            }
         }
+    }
+
+    private static void run(RunningApp app, Client client, String container) throws Exception {
+        app.awaitStarted();
+        assertThat(app.context().getBeanNamesForType(factoryClass(container))).isNotEmpty();
+        Lifecycle lifecycle = app.context().getBean(Lifecycle.class);
+
+        Client.Result first = client.get("/port");
+        assertThat(first.status()).isEqualTo(200);
+        // A request in flight on another connection keeps the drain, and so the web server, going.
+        CompletableFuture<HttpResponse<String>> slow = app.getAsync("/slow");
+        assertThat(slowEntered.await(30, TimeUnit.SECONDS)).isTrue();
+
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(app::close);
+        await().atMost(RunningApp.TIMEOUT).until(() -> lifecycle.tracker().isDraining());
+        await("the pooled connection closed by the server as the drain began").atMost(Duration.ofSeconds(10))
+               .until(() -> lifecycle.connections().closedIdleCount() >= 1);
+
+        Client.Result next = client.get("/port");
+        assertThat(next.status()).as("served while draining, not refused").isEqualTo(200);
+        assertThat(next.body()).as("the client's port: a new connection").isNotEqualTo(first.body());
+        assertThat(lifecycle.tracker().refused()).isZero();
+
+        slowRelease.countDown();
+        assertThat(slow.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        closing.get(30, TimeUnit.SECONDS);
     }
 
     static Class<?> factoryClass(String container) {
