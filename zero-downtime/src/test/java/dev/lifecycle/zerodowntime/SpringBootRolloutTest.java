@@ -115,7 +115,8 @@ class SpringBootRolloutTest {
                 // Spring's relaxed binding: LIFECYCLE_READY_FILE is lifecycle.ready-file, and so on.
                 .readyFileVariable("LIFECYCLE_READY_FILE")
                 .environment("BIND_ADDRESS", "0.0.0.0")
-                .environment("DATA_DIR", "data")
+                // H2 refuses a relative path without ./ in a URL
+                .environment("DATA_DIR", "./data")
                 .environment("DATABASE_URL", null)
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", "5s")
