@@ -166,7 +166,9 @@ final class Replica {
 
     /** SIGTERM to the process itself. */
     void terminate() {
-        process.destroy();
+        // Not Process.destroy(): it also closes our end of the replica's output, so that what the replica logs while
+        // it drains (and any error it meets then) would be lost to its log file.
+        process.toHandle().destroy();
     }
 
     /** SIGKILL. */
