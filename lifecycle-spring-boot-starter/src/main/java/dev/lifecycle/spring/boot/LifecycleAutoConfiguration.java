@@ -16,6 +16,7 @@ import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletContextInitializer;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -34,6 +35,8 @@ import dev.lifecycle.core.StartupTask;
 import dev.lifecycle.servlet.HealthServlet;
 import dev.lifecycle.servlet.LifecycleFilter;
 import dev.lifecycle.servlet.LifecycleServlets;
+import dev.lifecycle.servlet.jetty.JettyLifecycle;
+import dev.lifecycle.servlet.tomcat.TomcatLifecycle;
 import jakarta.servlet.DispatcherType;
 
 /**
@@ -47,6 +50,11 @@ import jakarta.servlet.DispatcherType;
  * <li>Spring's {@link ApplicationAvailability} in agreement with it both ways;</li>
  * <li>on a servlet web application: {@link LifecycleFilter} first in the filter chain and the probes at
  *     {@code /health/live}, {@code /health/ready} and {@code /health/started};</li>
+ * <li>with Spring MVC: {@code Connection: close} on the response bodies it writes while draining, which it commits
+ *     before the filter could add the header;</li>
+ * <li>on embedded Tomcat or Jetty: {@link TomcatLifecycle} or {@link JettyLifecycle}, so that idle keep-alive
+ *     connections are closed (HTTP/2 ones get a GOAWAY) when the drain begins, and pooled clients move to another
+ *     replica instead of sending their next request to this one;</li>
  * <li>with Actuator: its {@code livenessState} and {@code readinessState} health contributors, and so the
  *     {@code /actuator/health/liveness} and {@code /readiness} groups, answered by the lifecycle;</li>
  * <li>with Micrometer: {@link LifecycleMetrics} on the application's registries.</li>
@@ -226,6 +234,81 @@ public final class LifecycleAutoConfiguration {
             registration.setName("lifecycle-health");
             registration.setAsyncSupported(true);
             return registration;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice")
+    static class SpringMvcConfiguration {
+
+        @Bean
+        ConnectionCloseAdvice lifecycleConnectionCloseAdvice(Lifecycle lifecycle) {
+            return new ConnectionCloseAdvice(lifecycle);
+        }
+    }
+
+    /*
+     * The embedded containers' integrations. The connector customizer runs once the connector was added to its
+     * Service, the server customizer before the server starts: both while the web server is created, when the
+     * servlet context initializers (the filter above) need the Lifecycle bean anyway. Boot 4.0 moved the types
+     * (org.springframework.boot.tomcat, org.springframework.boot.jetty); each pair of configurations is guarded by
+     * the class names of its version.
+     */
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = { "org.apache.catalina.startup.Tomcat",
+                                 "org.springframework.boot.web.embedded.tomcat.ConfigurableTomcatWebServerFactory" })
+    static class Boot3TomcatConfiguration {
+
+        @Bean
+        WebServerFactoryCustomizer<org.springframework.boot.web.embedded.tomcat.ConfigurableTomcatWebServerFactory>
+                lifecycleTomcatCustomizer(ObjectProvider<Lifecycle> lifecycle) {
+            return factory -> factory.addConnectorCustomizers(
+                    connector -> TomcatLifecycle.install(connector.getService(), lifecycle.getObject()));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = { "org.apache.catalina.startup.Tomcat",
+                                 "org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory" })
+    static class Boot4TomcatConfiguration {
+
+        @Bean
+        WebServerFactoryCustomizer<org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory>
+                lifecycleTomcatCustomizer(ObjectProvider<Lifecycle> lifecycle) {
+            return factory -> factory.addConnectorCustomizers(
+                    connector -> TomcatLifecycle.install(connector.getService(), lifecycle.getObject()));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = { "org.eclipse.jetty.server.Server",
+                                 "org.springframework.boot.web.embedded.jetty.ConfigurableJettyWebServerFactory" })
+    static class Boot3JettyConfiguration {
+
+        @Bean
+        WebServerFactoryCustomizer<org.springframework.boot.web.embedded.jetty.ConfigurableJettyWebServerFactory>
+                lifecycleJettyCustomizer(ObjectProvider<Lifecycle> lifecycle) {
+            return factory -> factory.addServerCustomizers(
+                    server -> JettyLifecycle.install(server, lifecycle.getObject()));
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = { "org.eclipse.jetty.server.Server",
+                                 "org.springframework.boot.jetty.ConfigurableJettyWebServerFactory" })
+    static class Boot4JettyConfiguration {
+
+        @Bean
+        WebServerFactoryCustomizer<org.springframework.boot.jetty.ConfigurableJettyWebServerFactory>
+                lifecycleJettyCustomizer(ObjectProvider<Lifecycle> lifecycle) {
+            return factory -> factory.addServerCustomizers(
+                    server -> JettyLifecycle.install(server, lifecycle.getObject()));
         }
     }
 
