@@ -58,8 +58,9 @@ public sealed class InflightRequest permits InflightRequest.Described {
         private final String method;
         private final String target;
         private final long startNanos;
-        /** The slot in the tracker's table, or {@code -1} for a request in the fallback set. */
-        int slot = -1;
+        /** The chunk of the tracker's table holding the request, or {@code null} for one in the fallback set. */
+        RequestTable.Chunk chunk;
+        int slot;
 
         Described(InflightTracker tracker, String method, String target, long startNanos) {
             super(tracker);
@@ -70,12 +71,13 @@ public sealed class InflightRequest permits InflightRequest.Described {
 
         @Override
         boolean hasSlot() {
-            return slot >= 0;
+            return chunk != null;
         }
 
         @Override
         boolean leaveTable() {
-            return slot >= 0 && tracker().leaveTable(slot, this);
+            RequestTable.Chunk held = chunk;
+            return held != null && RequestTable.release(held, slot, this);
         }
 
         @Override
@@ -185,10 +187,6 @@ public sealed class InflightRequest permits InflightRequest.Described {
     /** Takes the request out of the tracker's table: {@code true} for the one caller that did. */
     boolean leaveTable() {
         return false;
-    }
-
-    InflightTracker tracker() {
-        return tracker;
     }
 
     /** Whether this request has exited. */

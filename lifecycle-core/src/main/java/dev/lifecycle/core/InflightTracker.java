@@ -182,10 +182,7 @@ public final class InflightTracker {
         }
         InflightRequest.Described request =
                 new InflightRequest.Described(this, method, target, requestClock.getAsLong());
-        int slot = table.claim(request);
-        if (slot >= 0) {
-            request.slot = slot;
-        } else {
+        if (!table.claim(request)) {
             described.add(request);
         }
         return request;
@@ -400,12 +397,7 @@ public final class InflightTracker {
         }
     }
 
-    /** Takes a described request out of its slot; see {@link RequestTable}. */
-    boolean leaveTable(int slot, InflightRequest request) {
-        return table.release(slot, request);
-    }
-
-    /** The exit of a request that {@link #leaveTable left the table}: out of the main count. */
+    /** The exit of a request that left the {@link RequestTable}: out of the main count. */
     void exitFromTable() {
         release();
     }

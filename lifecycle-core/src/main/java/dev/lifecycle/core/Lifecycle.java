@@ -630,6 +630,10 @@ public final class Lifecycle {
     }
 
     /** The JVM shutdown hook, if {@code shutdownHook(true)}; for tests. */
+    RequestClock requestClock() {
+        return requestClock;
+    }
+
     Thread shutdownHook() {
         return shutdownHook;
     }

@@ -82,10 +82,9 @@ final class RequestClock implements LongSupplier {
         }
     }
 
-    /** Whether the thread runs: started, not stopped. */
-    boolean isRunning() {
-        Thread current = thread;
-        return current != null && current.isAlive();
+    /** The ticking thread, {@code null} before the start and after the stop. */
+    Thread thread() {
+        return thread;
     }
 
     /** The thread's loop: refers to its clock weakly, ends when the clock is stopped or collected. */
