@@ -27,8 +27,12 @@ client_cpu=$(( cores > 1 ? 1 : 0 ))
 } > "$out/machine.txt"
 
 if want jmh; then
+  # 5 forks: on a shared VM one fork's JIT and placement luck moves a score by tens of percent
   for t in 1 2; do
-    $java -jar "$jar" AdmissionBenchmark -t "$t" -prof gc -rf json -rff "$out/jmh-t$t.json" > "$out/jmh-t$t.txt"
+    echo "load before -t $t: $(uptime)" >> "$out/machine.txt"
+    $java -jar "$jar" AdmissionBenchmark -f "${FORKS:-5}" -t "$t" -prof gc -rf json -rff "$out/jmh-t$t.json" \
+      > "$out/jmh-t$t.txt"
+    echo "load after -t $t: $(uptime)" >> "$out/machine.txt"
   done
   # ns/op and B/op per benchmark, with the ratio to the bare AtomicLong at the same thread count
   for t in 1 2; do
@@ -83,7 +87,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 if want e2e; then
   variants=(undertow-bare undertow-graceful servlet-bare servlet-noop-filter servlet-lifecycle netty-bare netty-noop-handler
             netty-lifecycle)
-  rounds=${ROUNDS:-10}
+  rounds=${ROUNDS:-20}
   seconds=${SECONDS_PER_ROUND:-4}
   declare -A pids ports
   port=19080
@@ -99,6 +103,7 @@ if want e2e; then
     for _ in $(seq 100); do grep -q listening "$out/server-$v.log" && break; sleep 0.1; done
     taskset -c $client_cpu wrk -t1 -c32 -d5s "http://127.0.0.1:${ports[$v]}/" > /dev/null # warm-up
   done
+  echo "load before e2e: $(uptime)" >> "$out/machine.txt"
   echo "round,variant,requests_per_s,p99_ms,cpu_us_per_request" > "$out/e2e.csv"
   for r in $(seq "$rounds"); do
     # a different order each round, so that drift on the machine is spread over the variants
@@ -132,14 +137,18 @@ pairs = [("undertow-graceful", "undertow-bare"), ("servlet-lifecycle", "servlet-
          ("servlet-noop-filter", "servlet-bare"), ("servlet-lifecycle", "servlet-noop-filter"),
          ("netty-lifecycle", "netty-bare"), ("netty-noop-handler", "netty-bare"),
          ("netty-lifecycle", "netty-noop-handler")]
-print("\n| with / without | throughput ratio (median of per-round ratios) | CPU per request ratio (median) |")
+def q(xs):
+    xs = sorted(xs); n = len(xs)
+    return statistics.median(xs), xs[n // 4], xs[(3 * n) // 4]
+print("\n| with / without | throughput ratio: median (q1–q3) | CPU per request ratio: median (q1–q3) |")
 print("|---|---|---|")
 for a, b in pairs:
     ra = {r["round"]: r for r in by[a]}; rb = {r["round"]: r for r in by[b]}
-    tp = statistics.median(float(ra[k]["requests_per_s"]) / float(rb[k]["requests_per_s"]) for k in ra)
-    cpu = statistics.median(float(ra[k]["cpu_us_per_request"]) / float(rb[k]["cpu_us_per_request"]) for k in ra)
-    print(f"| {a} / {b} | {tp:.3f} | {cpu:.3f} |")
+    tp = q([float(ra[k]["requests_per_s"]) / float(rb[k]["requests_per_s"]) for k in ra])
+    cpu = q([float(ra[k]["cpu_us_per_request"]) / float(rb[k]["cpu_us_per_request"]) for k in ra])
+    print(f"| {a} / {b} | {tp[0]:.3f} ({tp[1]:.3f}–{tp[2]:.3f}) | {cpu[0]:.3f} ({cpu[1]:.3f}–{cpu[2]:.3f}) |")
 PY
+  echo "load after e2e: $(uptime)" >> "$out/machine.txt"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   trap - EXIT
 fi

@@ -1,5 +1,6 @@
 package dev.lifecycle.benchmarks;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
@@ -13,31 +14,54 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.lifecycle.core.InflightRequest;
 import dev.lifecycle.core.InflightTracker;
+import dev.lifecycle.core.Lifecycle;
 
 /**
  * Admission plus release of one request: the lifecycle tracker (with and without request descriptions) side by side
  * with a bare {@link AtomicLong}, a {@link LongAdder}, and the packed flag-plus-count CAS loop of Undertow's
  * {@code GracefulShutdownHandler}, re-written here because Undertow's admission needs a live exchange. Run with
- * {@code -t 1} and {@code -t 2}.
+ * {@code -t 1} and {@code -t 2}. The trackers are those of started {@link Lifecycle}s, as adapters use them.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
 @State(Scope.Benchmark)
 public class AdmissionBenchmark {
 
     private final AtomicLong atomicLong = new AtomicLong();
     private final LongAdder longAdder = new LongAdder();
     private final UndertowPackedCounter packed = new UndertowPackedCounter();
-    private final InflightTracker tracker = new InflightTracker(false);
-    private final InflightTracker describingTracker = new InflightTracker(true);
+    // Trackers of started lifecycles, as adapters get them: with descriptions, the lifecycle's coarse request clock
+    // stamps each request (a tracker built alone would read System.nanoTime()).
+    private Lifecycle lifecycle;
+    private Lifecycle describingLifecycle;
+    private InflightTracker tracker;
+    private InflightTracker describingTracker;
+
+    @Setup
+    public void start() {
+        lifecycle = Lifecycle.builder().describeRequests(false).preStopDelay(Duration.ZERO).build();
+        lifecycle.start();
+        tracker = lifecycle.tracker();
+        describingLifecycle = Lifecycle.builder().preStopDelay(Duration.ZERO).build();
+        describingLifecycle.start();
+        describingTracker = describingLifecycle.tracker();
+    }
+
+    @TearDown
+    public void stop() {
+        lifecycle.shutdown();
+        describingLifecycle.shutdown();
+    }
 
     @Benchmark
     public long atomicLong() {

@@ -47,17 +47,37 @@ public sealed class InflightRequest permits InflightRequest.Described {
         }
     }
 
-    /** A request with what the drain-timeout report shows of it. */
+    /**
+     * A request with what the drain-timeout report shows of it. It sits in a slot of the tracker's
+     * {@link RequestTable} while in flight (or, when the table has no room, in the tracker's fallback set). While it
+     * sits in its slot, the slot, not {@code status}, says that it is active: {@link #exit()} and
+     * {@link #markLongLived} first try to take it out of the slot, and only the one that does counts it out of the
+     * main count.
+     */
     static final class Described extends InflightRequest {
         private final String method;
         private final String target;
         private final long startNanos;
+        /** The chunk of the tracker's table holding the request, or {@code null} for one in the fallback set. */
+        RequestTable.Chunk chunk;
+        int slot;
 
         Described(InflightTracker tracker, String method, String target, long startNanos) {
             super(tracker);
             this.method = method;
             this.target = target;
             this.startNanos = startNanos;
+        }
+
+        @Override
+        boolean hasSlot() {
+            return chunk != null;
+        }
+
+        @Override
+        boolean leaveTable() {
+            RequestTable.Chunk held = chunk;
+            return held != null && RequestTable.release(held, slot, this);
         }
 
         @Override
@@ -103,9 +123,18 @@ public sealed class InflightRequest permits InflightRequest.Described {
 
     /** Ends the request. Idempotent and thread-safe: only the first call counts. */
     public void exit() {
+        if (leaveTable()) { // the one-shot step for a request in the tracker's table: a single compare-and-set
+            STATUS.setRelease(this, DONE);
+            tracker.exitFromTable();
+            return;
+        }
         int previous = (int) STATUS.getAndSet(this, DONE);
         if (previous == ACTIVE) {
-            tracker.exit(this, false);
+            // Still ACTIVE but out of its slot: markLongLived took it out and counts this exit when it sees DONE
+            // (or an earlier exit() took it out and counted it already).
+            if (!hasSlot()) {
+                tracker.exit(this, false);
+            }
         } else if (previous == LONG_LIVED) {
             tracker.exit(this, true);
         }
@@ -128,12 +157,36 @@ public sealed class InflightRequest permits InflightRequest.Described {
         if (onDrain != null && drainSignal == null) {
             drainSignal = new DrainSignal(onDrain);
         }
-        if (STATUS.compareAndSet(this, ACTIVE, MOVING)) {
-            tracker.moveToLongLived(this);
-            if (!STATUS.compareAndSet(this, MOVING, LONG_LIVED)) {
-                tracker.exit(this, true); // exit() was called during the move and left the count to us
+        if (hasSlot()) {
+            if (!leaveTable()) {
+                return; // exited meanwhile
             }
+            // Out of the table, so an exit() from now on leaves the count to us; if one came already, count it.
+            if (!STATUS.compareAndSet(this, ACTIVE, MOVING)) {
+                tracker.exit(this, false);
+                return;
+            }
+            moveToLongLived();
+        } else if (STATUS.compareAndSet(this, ACTIVE, MOVING)) {
+            moveToLongLived();
         }
+    }
+
+    private void moveToLongLived() {
+        tracker.moveToLongLived(this);
+        if (!STATUS.compareAndSet(this, MOVING, LONG_LIVED)) {
+            tracker.exit(this, true); // exit() was called during the move and left the count to us
+        }
+    }
+
+    /** Whether the request was given a slot in the tracker's table (it may have left it since): see {@link Described}. */
+    boolean hasSlot() {
+        return false;
+    }
+
+    /** Takes the request out of the tracker's table: {@code true} for the one caller that did. */
+    boolean leaveTable() {
+        return false;
     }
 
     /** Whether this request has exited. */

@@ -93,10 +93,15 @@ public final class InflightTracker {
     private final LongAdder servedWhileDraining = new LongAdder();
     /** The bits {@link #close()} sets: {@code DRAINING}, plus {@code CLOSED} unless requests are served meanwhile. */
     private final long closeBits;
+    /** Where described requests are kept while in flight; {@code null} when requests are not described. */
+    private final RequestTable table;
+    /** Described requests that found no free slot in {@link #table}; {@code null} when requests are not described. */
     private final Set<InflightRequest> described;
     private final Set<InflightRequest> longLived = ConcurrentHashMap.newKeySet();
     private final Queue<Runnable> closeListeners = new ConcurrentLinkedQueue<>();
     private final LongSupplier ticker;
+    /** Stamps each described request's start: the lifecycle's coarse {@link RequestClock}, or {@link #ticker}. */
+    private final LongSupplier requestClock;
 
     /**
      * Creates a tracker that admits requests at once and closes admission as soon as {@link #close()} is called
@@ -104,7 +109,8 @@ public final class InflightTracker {
      * outside a lifecycle.
      *
      * @param describeRequests keep each request's method, target and start time so that a drain timeout can say
-     *     which requests were still in flight; costs a set insertion and removal per request
+     *     which requests were still in flight; costs a slot in a table per request, and a read of
+     *     {@link System#nanoTime()} (a tracker outside a lifecycle has no coarse clock to read instead)
      */
     public InflightTracker(boolean describeRequests) {
         this(describeRequests, DrainPolicy.REJECT_503);
@@ -128,8 +134,15 @@ public final class InflightTracker {
     }
 
     InflightTracker(boolean describeRequests, LongSupplier ticker, boolean open, DrainPolicy drainPolicy) {
+        this(describeRequests, ticker, ticker, open, drainPolicy);
+    }
+
+    InflightTracker(boolean describeRequests, LongSupplier ticker, LongSupplier requestClock, boolean open,
+                    DrainPolicy drainPolicy) {
+        this.table = describeRequests ? RequestTable.forThisMachine() : null;
         this.described = describeRequests ? ConcurrentHashMap.newKeySet() : null;
         this.ticker = ticker;
+        this.requestClock = requestClock;
         this.closeBits = drainPolicy == DrainPolicy.SERVE_AND_CLOSE ? DRAINING : DRAINING | CLOSED;
         STATE.setVolatile(state, open ? 0L : NOT_OPEN);
     }
@@ -164,11 +177,14 @@ public final class InflightTracker {
         if ((previous & DRAINING) != 0) {
             servedWhileDraining.increment();
         }
-        if (described == null) {
+        if (table == null) {
             return new InflightRequest(this);
         }
-        InflightRequest request = new InflightRequest.Described(this, method, target, ticker.getAsLong());
-        described.add(request);
+        InflightRequest.Described request =
+                new InflightRequest.Described(this, method, target, requestClock.getAsLong());
+        if (!table.claim(request)) {
+            described.add(request);
+        }
         return request;
     }
 
@@ -336,7 +352,8 @@ public final class InflightTracker {
      */
     public List<String> describeOldest(int limit) {
         List<InflightRequest> all = new ArrayList<>();
-        if (described != null) {
+        if (table != null) {
+            table.addTo(all);
             all.addAll(described);
         }
         all.addAll(longLived);
@@ -380,6 +397,11 @@ public final class InflightTracker {
         }
     }
 
+    /** The exit of a request that left the {@link RequestTable}: out of the main count. */
+    void exitFromTable() {
+        release();
+    }
+
     void exit(InflightRequest request, boolean wasLongLived) {
         if (wasLongLived) {
             longLived.remove(request);
@@ -388,7 +410,7 @@ public final class InflightTracker {
                 wakeLongLivedWaiters();
             }
         } else {
-            if (described != null) {
+            if (described != null && !request.hasSlot()) {
                 described.remove(request);
             }
             release();
@@ -403,7 +425,7 @@ public final class InflightTracker {
         // Counted as long-lived before it leaves the main count, so it is never in neither.
         LONG_LIVED_STATE.getAndAdd(this, 1L);
         longLived.add(request);
-        if (described != null) {
+        if (described != null && !request.hasSlot()) {
             described.remove(request);
         }
         release();

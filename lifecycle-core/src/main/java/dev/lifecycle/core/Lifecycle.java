@@ -56,6 +56,8 @@ public final class Lifecycle {
 
     private final LifecycleConfig config;
     private final Ticker ticker;
+    /** Runs from the opening of admission to the end of the drain; {@code null} when not needed. */
+    private final RequestClock requestClock;
     private final ReadyFile readyFile;
     private final HealthChecks healthChecks;
     private final InflightTracker tracker;
@@ -97,7 +99,12 @@ public final class Lifecycle {
                           : LocalResponse.refusal(503, "Service Unavailable", retryAfterSeconds, "shutting down");
         healthChecks = new HealthChecks(config.livenessChecks(), config.readinessChecks(), config.healthCheckTimeout(),
                                         config.healthCheckMaxAge(), ticker::nanoTime);
-        tracker = new InflightTracker(config.describeRequests(), ticker::nanoTime, false, config.drainPolicy());
+        // A coarse clock stamps described requests, unless a test's ticker must (it controls their ages).
+        requestClock = config.describeRequests() && ticker == Ticker.SYSTEM
+                       ? new RequestClock("lifecycle-request-clock") : null;
+        tracker = new InflightTracker(config.describeRequests(), ticker::nanoTime,
+                                      requestClock != null ? requestClock : ticker::nanoTime, false,
+                                      config.drainPolicy());
         startup = new StartupRun(config.startupTasks());
         stopActions = new StopActions(config.stopTimeout());
         shutdownHook = config.shutdownHook() ? new Thread(this::shutdown, "lifecycle-shutdown-hook") : null;
@@ -249,6 +256,9 @@ public final class Lifecycle {
                         throw new StartupException(e.getMessage(), null, e);
                     }
                 }
+                if (requestClock != null) {
+                    requestClock.start();
+                }
                 tracker.open();
             }
             state = to;
@@ -314,6 +324,9 @@ public final class Lifecycle {
         long drainStart = ticker.nanoTime();
         beginDrain();
         drain();
+        if (requestClock != null) {
+            requestClock.stop(); // the drain is over: no request is described from now on
+        }
         drainDuration = Duration.ofNanos(ticker.nanoTime() - drainStart);
         stopActions.runAll(this::await, ticker);
         transition(State.STOPPED);
@@ -617,6 +630,10 @@ public final class Lifecycle {
     }
 
     /** The JVM shutdown hook, if {@code shutdownHook(true)}; for tests. */
+    RequestClock requestClock() {
+        return requestClock;
+    }
+
     Thread shutdownHook() {
         return shutdownHook;
     }
