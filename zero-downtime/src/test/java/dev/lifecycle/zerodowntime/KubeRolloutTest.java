@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -64,12 +63,6 @@ class KubeRolloutTest {
     }
 
     @Test
-    @Disabled("Known failing on main until the servlet adapter's drain-policy fix (issue 12) lands: the Undertow "
-            + "example does not close idle keep-alive connections when the drain begins, so a pooled client's request "
-            + "on a connection idle across the pre-stop delay can reach a replica whose admission closed and get 503 "
-            + "(seen at 11:29 UTC, core drain policy merged: jdk-httpclient, 2 x 503 from r0-3, 2.8 s after its "
-            + "SIGTERM; clean at 12:05). Run it anyway with -Djunit.jupiter.conditions.deactivate="
-            + "org.junit.*DisabledCondition; remove this annotation once the fix is merged.")
     void rollingUpdateOnKubeProxyLosesNoRequestOfAnyPooledClient() throws Exception {
         RolloutReport report = harness("kube-rolling-clients", UNDERTOW, DataPlane.KUBE_PROXY, "2s", LAG)
                 .clients(Client.JDK, Client.APACHE, Client.HEY)
