@@ -91,8 +91,9 @@ class RolloutHarnessTest {
 
     @Test
     void negativeControlWithoutPreStopDelayAndDrainShowsFailedRequests() throws Exception {
+        // One rollout (3 terminations) is enough to show the failures; a second would only cost the module's time.
         RolloutReport report = harnessBuilder("negative", UNDERTOW, "0", "0")
-                .revisions(TWO_ROLLOUTS_MIGRATING_IN_THE_SECOND)
+                .revisions(List.of(Map.of(), Map.of()))
                 .build().run();
         System.out.println(report.summaryTable());
 
