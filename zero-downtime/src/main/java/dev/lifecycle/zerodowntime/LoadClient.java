@@ -86,7 +86,7 @@ final class LoadClient {
             announceAndAwaitEndOfInput();
             load.stop(bound);
             ClientRecords.write(records, load.client(), load.scheduled(), load.startedAt(), load.stoppedAt(),
-                    load.records(), Map.of(), false);
+                    load.records(), load.reconnects(), load.reconnectsObservable());
         }
         System.exit(0);
     }

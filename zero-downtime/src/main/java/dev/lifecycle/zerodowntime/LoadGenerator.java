@@ -171,11 +171,13 @@ final class LoadGenerator {
         }
         double now = timeline.now();
         for (Worker worker : workers) {
-            // A worker that did not answer its interrupt still holds a request: record it rather than lose it.
+            // A worker that died, or did not answer its interrupt, still holds a request: record it rather than
+            // lose it.
             Scheduled held = worker.current.getAndSet(null);
             if (held != null) {
                 records.add(new RequestRecord(held.sequence(), timeline.at(held.dueNanos()), Double.NaN, now, -1, "",
-                        "", 0, Outcome.UNFINISHED, "worker still busy at the end"));
+                        "", 0, Outcome.UNFINISHED, worker.death != null ? "its worker died: " + worker.death
+                        : "worker still busy at the end"));
             }
         }
         List<Scheduled> left = new ArrayList<>();
@@ -220,6 +222,8 @@ final class LoadGenerator {
         private volatile ClientConnection connection;
         /** The request this worker holds until it is recorded: whoever clears it records it, exactly once. */
         private final AtomicReference<Scheduled> current = new AtomicReference<>();
+        /** What killed this worker (an {@link Error}), or null. */
+        private volatile Throwable death;
 
         Worker(int index) {
             super("load-worker-" + index);
@@ -250,6 +254,10 @@ final class LoadGenerator {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (Error e) {
+                // The request it holds stays in current: stop() records it as unfinished.
+                death = e;
+                throw e;
             } finally {
                 discard();
             }

@@ -21,12 +21,14 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.ContentType;
@@ -44,10 +46,16 @@ import org.apache.hc.core5.util.Timeout;
  * delay when the period is longer than it). Every scheduled request is recorded exactly once, {@link Outcome#UNFINISHED}
  * when it had not completed when the load stopped waiting.
  *
- * <p>These clients do not tell when they open a connection, so reconnects are not observable here; their failures are
- * what a user of the client sees after the client's own retries.
+ * <p>Their failures are what a user of the client sees after the client's own retries. The JDK's client does not tell
+ * when it opens a connection, so its reconnects are not observable; Apache's opens its connections through a factory we
+ * give it, so {@link #reconnects()} counts the connections it opened beyond its pool size: each replaced one the client
+ * had given up (a {@code Connection: close} honoured, an idle connection found closed when leased, or one discarded
+ * after a failure).
  */
 final class PooledLoad {
+
+    /** The reason {@link #reconnects()} gives for Apache's connections beyond its pool size. */
+    static final String REPLACED_CONNECTION = "REPLACED_CONNECTION";
 
     /**
      * Which client sends the requests: the JDK's over HTTP/1.1, the JDK's over HTTP/2 (h2c by the HTTP/1.1 upgrade,
@@ -78,6 +86,9 @@ final class PooledLoad {
     private final Exchange exchange;
     private final ExecutorService executor;
     private final ConcurrentLinkedQueue<RequestRecord> records = new ConcurrentLinkedQueue<>();
+    /** Connections Apache's client opened; the JDK's does not tell. */
+    private final LongAdder connectionsOpened = new LongAdder();
+    private final int concurrency;
     private final Map<Long, Scheduled> pending = new ConcurrentHashMap<>();
     private volatile boolean stopping;
     /** Set when the load stops waiting: what is interrupted then is unfinished, not a failure of the server's. */
@@ -101,6 +112,7 @@ final class PooledLoad {
         this.mix = mix;
         this.instanceHeader = instanceHeader;
         this.timeline = timeline;
+        this.concurrency = concurrency;
         this.exchange = switch (kind) {
             case JDK -> jdk(HttpClient.Version.HTTP_1_1, readTimeout, instanceHeader);
             case JDK_HTTP2 -> jdk(HttpClient.Version.HTTP_2, readTimeout, instanceHeader);
@@ -251,6 +263,22 @@ final class PooledLoad {
         return scheduledCount;
     }
 
+    /** Whether {@link #reconnects()} can tell anything: only for Apache's client. */
+    boolean reconnectsObservable() {
+        return kind == Kind.APACHE;
+    }
+
+    /**
+     * Apache's connections opened beyond its pool size ({@value #REPLACED_CONNECTION}), each replacing one the client
+     * had given up; empty for the JDK's client, which does not tell.
+     */
+    Map<String, Long> reconnects() {
+        if (!reconnectsObservable()) {
+            return Map.of();
+        }
+        return Map.of(REPLACED_CONNECTION, Math.max(0, connectionsOpened.sum() - concurrency));
+    }
+
     double startedAt() {
         return startedAt;
     }
@@ -290,6 +318,10 @@ final class PooledLoad {
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setMaxConnTotal(concurrency)
                         .setMaxConnPerRoute(concurrency)
+                        .setConnectionFactory(socket -> {
+                            connectionsOpened.increment();
+                            return ManagedHttpClientConnectionFactory.INSTANCE.createConnection(socket);
+                        })
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.ofSeconds(2))
                                 .setSocketTimeout(Timeout.ofMilliseconds(readTimeout.toMillis()))

@@ -582,17 +582,22 @@ public final class RolloutHarness {
     }
 
     /**
-     * After the load (or a failed run): the replicas the rollout did not terminate stop gracefully, and nothing
-     * started by the run survives it.
+     * After the load (or a failed run): the replicas the rollout did not terminate stop gracefully (their exit status
+     * is judged like the others'), and nothing started by the run survives it.
      */
     private void stopAll(List<Replica> all) throws InterruptedException {
         all.stream().filter(replica -> !replica.terminatedByRollout).forEach(Replica::terminate);
         long deadline = System.nanoTime() + terminationGracePeriod.toNanos();
         for (Replica replica : all) {
             try {
-                replica.onExit().get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+                Process process = replica.onExit().get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000),
+                        TimeUnit.MILLISECONDS);
+                if (!replica.terminatedByRollout) {
+                    replica.exitCode = process.exitValue();
+                }
             } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
                 logger.warn("{}: replica {} still running at the end; SIGKILL", name, replica.id);
+                replica.killed = true;
                 replica.kill();
                 try {
                     replica.onExit().get(5, TimeUnit.SECONDS);

@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  *   <li>no replica answered before its ready-file appeared (when one is configured);</li>
  *   <li>every terminated replica served requests sent between its SIGTERM and its removal from the endpoints (so the
  *       endpoint lag was really exercised), was removed, exited by itself within the grace period, and with the
- *       expected status (143 after SIGTERM);</li>
+ *       expected status (143 after SIGTERM); the replicas stopped once the load is over exit with it too;</li>
  *   <li>a restarted container entered the endpoints only after its own process wrote the ready-file, never on the
  *       stale one of the process that was killed.</li>
  * </ul>
@@ -241,6 +241,16 @@ public final class RolloutReport {
                 violations.add(String.format(Locale.ROOT, "replica %s entered the endpoints on a stale ready-file: "
                         + "written at %.3f s, before the process started at %.3f s", r.id(), r.readyAt() / 1000,
                         r.startedAt() / 1000));
+            }
+            if (!r.terminated() && !r.crashed()) {
+                // stopped by the harness once the load was over: a shutdown that fails or hangs is still a bug
+                if (r.killed()) {
+                    violations.add("replica " + r.id() + " still ran " + terminationGracePeriod + " after the SIGTERM "
+                            + "that ended the run and was SIGKILLed");
+                } else if (r.exitCode() != Integer.MIN_VALUE && r.exitCode() != expectedExitCode) {
+                    violations.add("replica " + r.id() + " exited with status " + r.exitCode() + " after the "
+                            + "SIGTERM that ended the run (expected: " + expectedExitCode + ")");
+                }
             }
             if (!r.terminated() || r.crashed()) {
                 continue;

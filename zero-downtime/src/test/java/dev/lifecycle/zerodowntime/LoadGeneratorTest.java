@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -209,6 +210,33 @@ class LoadGeneratorTest {
         assertThat(records).isNotEmpty().allSatisfy(r -> {
             assertThat(r.outcome()).isEqualTo(Outcome.CONNECT_REFUSED);
             assertThat(r.sent()).isNaN();
+        });
+    }
+
+    @Test
+    void requestHeldByAWorkerThatDiedIsRecordedUnfinishedNotLost() throws Exception {
+        backend = Backend.hello("a");
+        AtomicInteger calls = new AtomicInteger();
+        RequestMix dying = random -> {
+            if (calls.incrementAndGet() == 3) {
+                throw new AssertionError("the worker dies");
+            }
+            return RequestMix.of(List.of("GET /x")).next(random);
+        };
+        generator = new LoadGenerator(backend.address(), 50, 2, Duration.ofSeconds(2), Duration.ofSeconds(5), dying,
+                "X-Instance", new Timeline());
+        generator.start();
+        // the worker's death is the point: Awaitility must not report it as the test's failure
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(20))
+                .until(() -> generator.records().size() >= 10);
+        LoadGenerator load = generator;
+        load.stop(Duration.ofSeconds(5));
+        generator = null;
+
+        assertThat(load.records()).hasSize((int) load.scheduled());
+        assertThat(load.records()).filteredOn(r -> r.outcome() != Outcome.OK).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo(Outcome.UNFINISHED);
+            assertThat(r.detail()).startsWith("its worker died: java.lang.AssertionError: the worker dies");
         });
     }
 

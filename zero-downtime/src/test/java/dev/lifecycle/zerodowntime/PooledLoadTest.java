@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.undertow.util.HttpString;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,6 +69,53 @@ class PooledLoadTest {
             assertThat(r.status()).isEqualTo(503);
             assertThat(r.replica()).isEqualTo("a");
         });
+    }
+
+    @ParameterizedTest
+    @EnumSource(PooledLoad.Kind.class)
+    void requestWhoseSenderDiedIsRecordedUnfinishedNotLost(PooledLoad.Kind kind) throws Exception {
+        backend = Backend.hello("a");
+        AtomicInteger calls = new AtomicInteger();
+        RequestMix dying = random -> {
+            if (calls.incrementAndGet() == 2) {
+                throw new AssertionError("the sender dies");
+            }
+            return RequestMix.of(List.of("GET /x")).next(random);
+        };
+        PooledLoad load = new PooledLoad(kind, "127.0.0.1", backend.port(), 1, 6, Duration.ofMillis(100), 3,
+                Duration.ofSeconds(5), dying, "X-Instance", new Timeline());
+        load.start();
+        // the sender's death is the point: Awaitility must not report it as the test's failure
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(20))
+                .until(() -> load.records().size() >= 12);
+        load.stop(Duration.ofSeconds(5));
+
+        assertThat(load.records()).hasSize((int) load.scheduled());
+        assertThat(load.records()).filteredOn(r -> r.outcome() != Outcome.OK).singleElement()
+                .satisfies(r -> assertThat(r.outcome()).isEqualTo(Outcome.UNFINISHED));
+    }
+
+    @Test
+    void apachesConnectionsBeyondItsPoolAreReportedAsReconnectsTheJdksAreNotObservable() throws Exception {
+        backend = Backend.of("a", exchange -> {
+            exchange.setPersistent(false);
+            exchange.getResponseSender().send("bye");
+        });
+        PooledLoad apache = load(PooledLoad.Kind.APACHE);
+        apache.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> apache.records().size() >= 12);
+        apache.stop(Duration.ofSeconds(5));
+        PooledLoad jdk = load(PooledLoad.Kind.JDK);
+        jdk.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdk.records().size() >= 6);
+        jdk.stop(Duration.ofSeconds(5));
+
+        assertThat(apache.records()).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(Outcome.OK));
+        // every response closed its connection: each request but the pool's first 3 connections opened a new one
+        assertThat(apache.reconnectsObservable()).isTrue();
+        assertThat(apache.reconnects()).containsEntry(PooledLoad.REPLACED_CONNECTION, apache.scheduled() - 3);
+        assertThat(jdk.reconnectsObservable()).isFalse();
+        assertThat(jdk.reconnects()).isEmpty();
     }
 
     @Test

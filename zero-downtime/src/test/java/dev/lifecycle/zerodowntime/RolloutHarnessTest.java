@@ -17,8 +17,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The proof: two rollouts of the example service (the second applying a schema migration in-process while the old
- * replicas serve) behind HAProxy, under load, once with the library's protections and once without; and one rollout of
- * the example service on Netty (lifecycle-netty) with the protections.
+ * replicas serve) behind HAProxy, under load, once with the library's protections (the raw generator and every pooled
+ * client) and once without (the raw generator, which sees every failure); and, opt-in, one rollout of the example
+ * service on Netty (lifecycle-netty) with the protections.
  */
 class RolloutHarnessTest {
 
@@ -30,6 +31,13 @@ class RolloutHarnessTest {
     private static final List<String> UNDERTOW = List.of("-jar", EXAMPLES_JAR.toString());
     private static final List<String> NETTY =
             List.of("-cp", EXAMPLES_JAR.toString(), "dev.lifecycle.examples.NettyExampleService");
+
+    /**
+     * First deployment and first rollout at schema version 1; the second rollout brings version 2, whose first replica
+     * migrates in-process while the replicas of version 1 keep serving.
+     */
+    private static final List<Map<String, String>> TWO_ROLLOUTS_MIGRATING_IN_THE_SECOND =
+            List.of(Map.of("DB_SCHEMA_TARGET", "1"), Map.of("DB_SCHEMA_TARGET", "1"), Map.of());
 
     private static PostgresServer postgres;
 
@@ -47,10 +55,15 @@ class RolloutHarnessTest {
     }
 
     @Test
-    void rollingUpdatesWithPreStopDelayAndDrainLoseNoRequest() throws Exception {
-        RolloutReport report = harness("positive", UNDERTOW, "2s", "5s").run();
+    void rollingUpdatesWithPreStopDelayAndDrainLoseNoRequestOfAnyClient() throws Exception {
+        RolloutReport report = harnessBuilder("positive", UNDERTOW, "2s", "5s")
+                .revisions(TWO_ROLLOUTS_MIGRATING_IN_THE_SECOND)
+                .clients(Client.JDK, Client.APACHE, Client.HEY)
+                .build().run();
         System.out.println(report.summaryTable());
 
+        assertThat(report.clients()).extracting(RolloutReport.ClientSummary::client)
+                .containsExactly("raw", "jdk-httpclient", "apache-httpclient5", "hey");
         assertThat(report.violations()).isEmpty();
         assertThat(report.failures()).isZero();
         assertThat(report.completed()).isGreaterThanOrEqualTo((long) Math.ceil(0.98 * report.scheduled()));
@@ -78,7 +91,10 @@ class RolloutHarnessTest {
 
     @Test
     void negativeControlWithoutPreStopDelayAndDrainShowsFailedRequests() throws Exception {
-        RolloutReport report = harness("negative", UNDERTOW, "0", "0").run();
+        // One rollout (3 terminations) is enough to show the failures; a second would only cost the module's time.
+        RolloutReport report = harnessBuilder("negative", UNDERTOW, "0", "0")
+                .revisions(List.of(Map.of(), Map.of()))
+                .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.failures())
@@ -127,14 +143,6 @@ class RolloutHarnessTest {
                 .as("the replicas ran the Netty variant").contains("NettyExampleService");
     }
 
-    private static RolloutHarness harness(String name, List<String> mainArguments, String preStopDelay,
-                                          String drainTimeout) throws Exception {
-        return harnessBuilder(name, mainArguments, preStopDelay, drainTimeout)
-                // First deployment and first rollout at schema version 1; the second rollout brings version 2, whose
-                // first replica migrates in-process while the replicas of version 1 keep serving.
-                .revisions(List.of(Map.of("DB_SCHEMA_TARGET", "1"), Map.of("DB_SCHEMA_TARGET", "1"), Map.of()))
-                .build();
-    }
 
     private static RolloutHarnessBuilder harnessBuilder(String name, List<String> mainArguments, String preStopDelay,
                                                         String drainTimeout) throws Exception {

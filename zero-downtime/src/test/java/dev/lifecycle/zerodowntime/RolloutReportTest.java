@@ -36,6 +36,7 @@ class RolloutReportTest {
         fresh.startedAt = 5_000;
         fresh.readyAt = 6_000;
         fresh.upAt = 6_010;
+        fresh.exitCode = 143; // stopped at the end of the run
         ok(2_000, "old");
         ok(SIGTERM + 500, "old"); // sent in the lag window
         ok(7_000, "new");
@@ -219,6 +220,25 @@ class RolloutReportTest {
 
         assertThat(report.violations()).containsExactly("replica old exited with status 0 after SIGTERM "
                 + "(expected: 143)");
+    }
+
+    @Test
+    void exitStatusOtherThan143WhenStoppedAtTheEndOfTheRunIsAViolation() {
+        RolloutReport report = report(t -> t.named("new").exitCode = 1);
+
+        assertThat(report.violations()).containsExactly("replica new exited with status 1 after the SIGTERM that "
+                + "ended the run (expected: 143)");
+    }
+
+    @Test
+    void replicaKilledWhenStoppedAtTheEndOfTheRunIsAViolation() {
+        RolloutReport report = report(t -> {
+            t.named("new").killed = true;
+            t.named("new").exitCode = 137;
+        });
+
+        assertThat(report.violations()).containsExactly("replica new still ran PT10S after the SIGTERM that ended "
+                + "the run and was SIGKILLed");
     }
 
     @Test
