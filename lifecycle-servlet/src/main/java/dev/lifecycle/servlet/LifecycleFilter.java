@@ -177,17 +177,19 @@ public final class LifecycleFilter implements Filter {
             refuse(request, response);
             return;
         }
-        CountedRequest counted = new CountedRequest(request, inflight, lifecycle);
         boolean exitsOnAsyncEnd = false;
         boolean upgraded = false;
         // HTTP/2 forbids connection-specific headers (strict clients reject the response): GOAWAY moves its clients.
         boolean http1 = ResponseCompletion.isHttp1(request);
+        // Sets Connection: close when the application commits the response, if the drain has begun by then.
+        CloseOnDrainResponse closeOnDrain = http1 ? new CloseOnDrainResponse(response, lifecycle) : null;
+        CountedRequest counted = new CountedRequest(request, inflight, lifecycle, closeOnDrain, false);
         try {
             if (http1 && lifecycle.isDraining()) {
-                // Before the application runs: it may commit the response at any point.
+                // Before the application runs, also for what it writes past the wrapper, on the container's response.
                 response.setHeader(CONNECTION, CLOSE);
             }
-            chain.doFilter(counted, response);
+            chain.doFilter(counted, http1 ? closeOnDrain : response);
             if (counted.upgraded() || response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS) {
                 // The connection speaks another protocol now: its response is not this filter's to end. Counted
                 // until the connection ends when upgraded through the wrapper to the application's own handler.
@@ -224,10 +226,17 @@ public final class LifecycleFilter implements Filter {
      */
     private void asyncDispatch(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                                InflightRequest inflight) throws IOException, ServletException {
-        CountedRequest counted = new CountedRequest(request, inflight, lifecycle, true);
-        chain.doFilter(counted, response);
+        boolean http1 = ResponseCompletion.isHttp1(request);
+        CloseOnDrainResponse closeOnDrain = null;
+        if (response instanceof CloseOnDrainResponse) {
+            closeOnDrain = (CloseOnDrainResponse) response; // started with startAsync(request, response): ours
+        } else if (http1) {
+            closeOnDrain = new CloseOnDrainResponse(response, lifecycle);
+        }
+        CountedRequest counted = new CountedRequest(request, inflight, lifecycle, closeOnDrain, true);
+        chain.doFilter(counted, closeOnDrain != null ? closeOnDrain : response);
         if (!counted.exitsOnAsyncEnd() && !request.isAsyncStarted() && !inflight.isDone()) {
-            ResponseCompletion.finish(response, lifecycle, ResponseCompletion.isHttp1(request));
+            ResponseCompletion.finish(response, lifecycle, http1);
         }
     }
 
