@@ -33,13 +33,20 @@ import jakarta.servlet.http.HttpServletResponse;
  *     before the request stops counting. A request that started async processing is counted until its
  *     {@code AsyncContext} completes (also after an async timeout or error, which end in a completion); the
  *     {@code AsyncContext} it gets writes the response out in {@code complete()} first. The application receives a
- *     request wrapper, which registers the completion the moment async starts.</li>
+ *     request wrapper, which registers the completion the moment async starts, and, over HTTP/1.x, a response
+ *     wrapper (see below); {@code ServletResponseWrapper.getResponse()} returns the container's response.</li>
  * <li>{@link #markLongLived(ServletRequest, Runnable)} moves a stream (SSE, long-poll) to the long-lived count,
  *     told to end when the drain begins. A request upgraded to the application's own {@code HttpUpgradeHandler}
  *     counts as long-lived until its connection ends.</li>
- * <li>While the lifecycle {@linkplain Lifecycle#isDraining() drains}, responses carry {@code Connection: close} so
- *     keep-alive clients reconnect to another replica: set before the application runs, or, for a request admitted
- *     earlier, when the chain returns if the response is not committed yet.</li>
+ * <li>While the lifecycle {@linkplain Lifecycle#isDraining() drains} (from the start of the shutdown, the pre-stop
+ *     delay included), every response committed carries {@code Connection: close}, so that keep-alive clients
+ *     reconnect to another replica: set before the application runs, and, for a request admitted earlier, the moment
+ *     its response is committed: the response wrapper adds it before each write, flush or close of its stream or
+ *     writer, {@code flushBuffer()}, {@code sendError()} and {@code sendRedirect()} (also through the
+ *     {@code AsyncContext}'s response, from another thread), and the filter when the chain returns or the
+ *     {@code AsyncContext} completes. Not on a response committed before the drain began (a stream: its connection's
+ *     next request gets it), nor on what the application commits on the container's own response, past the
+ *     wrapper, nor on a {@code 101 Switching Protocols}.</li>
  * <li>A refused request gets {@code 503}, {@code Retry-After}, {@code Connection: close} and a short plain-text body;
  *     the application never sees it.</li>
  * <li>{@code Connection: close} is only ever set over HTTP/1.x: HTTP/2 forbids connection-specific headers; the
