@@ -33,8 +33,8 @@ final class CloseOnDrainResponse extends HttpServletResponseWrapper {
     // Seen committed while draining: nothing more to do. Plain fields: a response is written by one thread at a time
     // (the container's, or the one the application hands it to); a stale read costs a check, never a wrong header.
     private boolean committed;
-    private Output output;
-    private Writer writer;
+    private CheckedStream output;
+    private CheckedWriter writer;
 
     CloseOnDrainResponse(HttpServletResponse response, Lifecycle lifecycle) {
         super(response);
@@ -60,9 +60,9 @@ final class CloseOnDrainResponse extends HttpServletResponseWrapper {
     @Override
     public ServletOutputStream getOutputStream() throws IOException {
         ServletOutputStream container = super.getOutputStream();
-        Output current = output;
+        CheckedStream current = output;
         if (current == null || current.delegate != container) {
-            current = new Output(container);
+            current = new CheckedStream(container);
             output = current;
         }
         return current;
@@ -71,9 +71,9 @@ final class CloseOnDrainResponse extends HttpServletResponseWrapper {
     @Override
     public PrintWriter getWriter() throws IOException {
         PrintWriter container = super.getWriter();
-        Writer current = writer;
+        CheckedWriter current = writer;
         if (current == null || current.delegate != container) {
-            current = new Writer(container);
+            current = new CheckedWriter(container);
             writer = current;
         }
         return current;
@@ -104,10 +104,10 @@ final class CloseOnDrainResponse extends HttpServletResponseWrapper {
     }
 
     /** The container's stream, checked before each call that may commit. */
-    private final class Output extends ServletOutputStream {
+    private final class CheckedStream extends ServletOutputStream {
         final ServletOutputStream delegate;
 
-        Output(ServletOutputStream delegate) {
+        CheckedStream(ServletOutputStream delegate) {
             this.delegate = delegate;
         }
 
@@ -248,10 +248,10 @@ final class CloseOnDrainResponse extends HttpServletResponseWrapper {
      * container's writer, which keeps its own error state ({@link #checkError()}); print, format and append reach
      * these through {@link PrintWriter}'s own implementation.
      */
-    private final class Writer extends PrintWriter {
+    private final class CheckedWriter extends PrintWriter {
         final PrintWriter delegate;
 
-        Writer(PrintWriter delegate) {
+        CheckedWriter(PrintWriter delegate) {
             super(delegate, false);
             this.delegate = delegate;
         }
