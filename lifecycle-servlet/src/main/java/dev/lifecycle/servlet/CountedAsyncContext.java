@@ -12,15 +12,22 @@ import jakarta.servlet.ServletResponse;
  * The {@link AsyncContext} of a counted request: {@link #complete()} first writes the response out (blocking, on the
  * caller's thread, as the application's own writes are), so that the completion the filter waits for comes after the
  * last byte. Some containers run the completion listeners before they write the buffered rest of the response.
+ *
+ * <p>{@link #getResponse()} hands out the filter's {@link CloseOnDrainResponse} in place of the response it wraps
+ * ({@code startAsync()} gives the container's own): a response written from another thread after the drain began then
+ * gets {@code Connection: close} too.
  */
 final class CountedAsyncContext implements AsyncContext {
 
     private final AsyncContext delegate;
     private final Lifecycle lifecycle;
+    private final CloseOnDrainResponse closeOnDrain;
 
-    CountedAsyncContext(AsyncContext delegate, Lifecycle lifecycle) {
+    /** {@code closeOnDrain}: the response wrapper of the request, or {@code null} (HTTP/2). */
+    CountedAsyncContext(AsyncContext delegate, Lifecycle lifecycle, CloseOnDrainResponse closeOnDrain) {
         this.delegate = delegate;
         this.lifecycle = lifecycle;
+        this.closeOnDrain = closeOnDrain;
     }
 
     AsyncContext delegate() {
@@ -38,9 +45,14 @@ final class CountedAsyncContext implements AsyncContext {
         return delegate.getRequest();
     }
 
+    /**
+     * The response the async request was started with; the filter's wrapper in place of the very response it wraps,
+     * so that a commit from another thread is seen. A wrapper of the application's own is handed out as it is.
+     */
     @Override
     public ServletResponse getResponse() {
-        return delegate.getResponse();
+        ServletResponse response = delegate.getResponse();
+        return closeOnDrain != null && response == closeOnDrain.getResponse() ? closeOnDrain : response;
     }
 
     @Override

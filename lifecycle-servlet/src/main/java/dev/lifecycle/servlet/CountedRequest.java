@@ -37,6 +37,8 @@ final class CountedRequest extends HttpServletRequestWrapper {
 
     private final InflightRequest inflight;
     private final Lifecycle lifecycle;
+    /** The response wrapper passed on with this request, handed out by the {@link AsyncContext} too; or {@code null}. */
+    private final CloseOnDrainResponse closeOnDrain;
     /** Whether the exit on async completion is registered already (an async dispatch of a counted request). */
     private final boolean exitRegistered;
     // Written by the thread that starts async, read by the filter on the same thread after the chain returns, and by
@@ -45,16 +47,16 @@ final class CountedRequest extends HttpServletRequestWrapper {
     /** The upgrade through this wrapper, or {@code null}: allocated for an upgraded request only. */
     private volatile UpgradeDrain upgrade;
 
-    CountedRequest(HttpServletRequest request, InflightRequest inflight, Lifecycle lifecycle) {
-        this(request, inflight, lifecycle, false);
-    }
-
-    /** The request of an async dispatch of a request counted by {@code inflight}. */
+    /**
+     * @param closeOnDrain the response wrapper the filter passes on with this request, or {@code null} (HTTP/2)
+     * @param exitRegistered whether this is an async dispatch of a request counted by {@code inflight}
+     */
     CountedRequest(HttpServletRequest request, InflightRequest inflight, Lifecycle lifecycle,
-                   boolean exitRegistered) {
+                   CloseOnDrainResponse closeOnDrain, boolean exitRegistered) {
         super(request);
         this.inflight = inflight;
         this.lifecycle = lifecycle;
+        this.closeOnDrain = closeOnDrain;
         this.exitRegistered = exitRegistered;
     }
 
@@ -159,7 +161,7 @@ final class CountedRequest extends HttpServletRequestWrapper {
             context.addListener(new ExitOnAsyncEnd(inflight));
             setAttribute(ASYNC_INFLIGHT, inflight);
         }
-        counted = new CountedAsyncContext(context, lifecycle);
+        counted = new CountedAsyncContext(context, lifecycle, closeOnDrain);
         async = counted;
         return counted;
     }

@@ -33,13 +33,20 @@ import jakarta.servlet.http.HttpServletResponse;
  *     before the request stops counting. A request that started async processing is counted until its
  *     {@code AsyncContext} completes (also after an async timeout or error, which end in a completion); the
  *     {@code AsyncContext} it gets writes the response out in {@code complete()} first. The application receives a
- *     request wrapper, which registers the completion the moment async starts.</li>
+ *     request wrapper, which registers the completion the moment async starts, and, over HTTP/1.x, a response
+ *     wrapper (see below); {@code ServletResponseWrapper.getResponse()} returns the container's response.</li>
  * <li>{@link #markLongLived(ServletRequest, Runnable)} moves a stream (SSE, long-poll) to the long-lived count,
  *     told to end when the drain begins. A request upgraded to the application's own {@code HttpUpgradeHandler}
  *     counts as long-lived until its connection ends.</li>
- * <li>While the lifecycle {@linkplain Lifecycle#isDraining() drains}, responses carry {@code Connection: close} so
- *     keep-alive clients reconnect to another replica: set before the application runs, or, for a request admitted
- *     earlier, when the chain returns if the response is not committed yet.</li>
+ * <li>While the lifecycle {@linkplain Lifecycle#isDraining() drains} (from the start of the shutdown, the pre-stop
+ *     delay included), every response committed carries {@code Connection: close}, so that keep-alive clients
+ *     reconnect to another replica: set before the application runs, and, for a request admitted earlier, the moment
+ *     its response is committed: the response wrapper adds it before each write, flush or close of its stream or
+ *     writer, {@code flushBuffer()}, {@code sendError()} and {@code sendRedirect()} (also through the
+ *     {@code AsyncContext}'s response, from another thread), and the filter when the chain returns or the
+ *     {@code AsyncContext} completes. Not on a response committed before the drain began (a stream: its connection's
+ *     next request gets it), nor on what the application commits on the container's own response, past the
+ *     wrapper, nor on a {@code 101 Switching Protocols}.</li>
  * <li>A refused request gets {@code 503}, {@code Retry-After}, {@code Connection: close} and a short plain-text body;
  *     the application never sees it.</li>
  * <li>{@code Connection: close} is only ever set over HTTP/1.x: HTTP/2 forbids connection-specific headers; the
@@ -177,17 +184,19 @@ public final class LifecycleFilter implements Filter {
             refuse(request, response);
             return;
         }
-        CountedRequest counted = new CountedRequest(request, inflight, lifecycle);
         boolean exitsOnAsyncEnd = false;
         boolean upgraded = false;
         // HTTP/2 forbids connection-specific headers (strict clients reject the response): GOAWAY moves its clients.
         boolean http1 = ResponseCompletion.isHttp1(request);
+        // Sets Connection: close when the application commits the response, if the drain has begun by then.
+        CloseOnDrainResponse closeOnDrain = http1 ? new CloseOnDrainResponse(response, lifecycle) : null;
+        CountedRequest counted = new CountedRequest(request, inflight, lifecycle, closeOnDrain, false);
         try {
             if (http1 && lifecycle.isDraining()) {
-                // Before the application runs: it may commit the response at any point.
+                // Before the application runs, also for what it writes past the wrapper, on the container's response.
                 response.setHeader(CONNECTION, CLOSE);
             }
-            chain.doFilter(counted, response);
+            chain.doFilter(counted, http1 ? closeOnDrain : response);
             if (counted.upgraded() || response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS) {
                 // The connection speaks another protocol now: its response is not this filter's to end. Counted
                 // until the connection ends when upgraded through the wrapper to the application's own handler.
@@ -224,10 +233,17 @@ public final class LifecycleFilter implements Filter {
      */
     private void asyncDispatch(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
                                InflightRequest inflight) throws IOException, ServletException {
-        CountedRequest counted = new CountedRequest(request, inflight, lifecycle, true);
-        chain.doFilter(counted, response);
+        boolean http1 = ResponseCompletion.isHttp1(request);
+        CloseOnDrainResponse closeOnDrain = null;
+        if (response instanceof CloseOnDrainResponse) {
+            closeOnDrain = (CloseOnDrainResponse) response; // started with startAsync(request, response): ours
+        } else if (http1) {
+            closeOnDrain = new CloseOnDrainResponse(response, lifecycle);
+        }
+        CountedRequest counted = new CountedRequest(request, inflight, lifecycle, closeOnDrain, true);
+        chain.doFilter(counted, closeOnDrain != null ? closeOnDrain : response);
         if (!counted.exitsOnAsyncEnd() && !request.isAsyncStarted() && !inflight.isDone()) {
-            ResponseCompletion.finish(response, lifecycle, ResponseCompletion.isHttp1(request));
+            ResponseCompletion.finish(response, lifecycle, http1);
         }
     }
 

@@ -270,6 +270,67 @@ abstract class LifecycleServletContract {
         assertThat(keepAlive.isClosedByServer()).isTrue();
     }
 
+    // Proves (commit-close): a request admitted before the drain whose response is committed inside the chain after
+    // the drain began (a flush, as Spring MVC's message converters do after every body; a body larger than the
+    // buffer; flushBuffer(); sendError(); sendRedirect(); a flush from another thread through an AsyncContext) carries
+    // Connection: close, and the server closes the connection. Before, the filter set the header only before the chain
+    // or, when the chain returned, on a response not committed yet: such a connection stayed open.
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "writer", "flushBuffer", "overflow", "sendError", "sendRedirect", "async"})
+    void responseCommittedInsideTheChainAfterTheDrainBeganCarriesConnectionClose(String via) throws Exception {
+        assumeTrue(!via.equals("sendRedirect") || container.redirects(), "sendRedirect() works on this class path");
+        serve(Lifecycle.builder().drainTimeout(Duration.ofMinutes(1)));
+        lifecycle.start();
+        RawHttpConnection client = connect();
+        client.request("GET", "/app/flush?via=" + via);
+        assertThat(app.flushEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+        shutdownInBackground();
+        await().atMost(WAIT).until(lifecycle.tracker()::isDraining);
+        assertThat(lifecycle.tracker().inflight()).isEqualTo(1);
+
+        app.flushRelease.countDown();
+        Response response = client.read();
+        int status = via.equals("sendError") ? 409 : via.equals("sendRedirect") ? 302 : 200;
+        assertThat(response.status()).as("%s", response.headers()).isEqualTo(status);
+        assertThat(response.closesConnection()).as("committed inside the chain during the drain: %s",
+                                                    response.headers()).isTrue();
+        assertThat(client.isClosedByServer()).isTrue();
+        await().atMost(WAIT).until(shutdownDone::isDone);
+        assertThat(lifecycle.connections().closedAfterResponseCount()).isEqualTo(1);
+    }
+
+    // Proves (commit-close, found by a Spring Boot rollout): a pooled client's request admitted before SIGTERM and
+    // answered during the pre-stop delay with a response committed inside the chain (Spring MVC flushes every
+    // @ResponseBody) gets Connection: close, so the client's next request goes on a new connection and succeeds.
+    // Before, the connection went back to the pool without it and was reused; the integration closes such a
+    // connection when the drain begins, under a client that reuses it unchecked (Apache HttpClient 5 checks only
+    // after 2 s idle): a failed request. A POST, which neither client retries.
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk", "apache"})
+    void pooledClientsNextRequestAfterAResponseCommittedInsideTheChainGoesOnANewConnection(String clientName)
+            throws Exception {
+        serveIntegrated(Lifecycle.builder().preStopDelay(Duration.ofMinutes(5)));
+        lifecycle.start();
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        try (PooledClient client = PooledClient.create(clientName, server.port())) {
+            CompletableFuture<PooledClient.Result> flushed =
+                    CompletableFuture.supplyAsync(() -> client.get("/app/flush?via=stream"), threads);
+            assertThat(app.flushEntered.await(WAIT.toSeconds(), SECONDS)).isTrue();
+            shutdownInBackground();
+            await().atMost(WAIT).until(() -> lifecycle.state() == State.DRAINING);
+
+            app.flushRelease.countDown();
+            PooledClient.Result first = flushed.get(WAIT.toSeconds(), SECONDS);
+            assertThat(first.status()).isEqualTo(200);
+            assertThat(first.closesConnection()).as("committed inside the chain during the pre-stop delay").isTrue();
+            PooledClient.Result next = client.post("/app/port", "next");
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.body()).as("the client's port: a new connection").isNotEqualTo(first.body());
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void errorResponsesDuringDrainCloseTheConnectionWhereTheContainerKeepsTheHeader() throws Exception {
         serve(Lifecycle.builder().preStopDelay(Duration.ofMinutes(5)));

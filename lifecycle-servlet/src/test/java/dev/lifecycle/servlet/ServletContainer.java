@@ -34,6 +34,15 @@ interface ServletContainer {
      */
     int hugeHeaderStatus();
 
+    /**
+     * Whether {@code HttpServletResponse.sendRedirect(String)} works on this test class path. Tomcat 11's response
+     * inherits it from Servlet 6.1's interface, where it is a default method; the {@code jakarta.servlet-api} 6.0 jar
+     * ahead of Tomcat's own classes declares it abstract: an {@code AbstractMethodError}, with or without the filter.
+     */
+    default boolean redirects() {
+        return true;
+    }
+
     /** Whether the container, as started here, accepts HTTP/2 over cleartext (h2c) through the HTTP/1.1 upgrade. */
     default boolean speaksH2c() {
         return false;

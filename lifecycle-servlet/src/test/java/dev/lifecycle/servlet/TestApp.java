@@ -50,6 +50,8 @@ final class TestApp extends HttpServlet {
     /** Whether {@code /upgrade?hook} could give its connection a drain listener. */
     final transient CompletableFuture<Boolean> upgradeMarked = new CompletableFuture<>();
     final transient CountDownLatch streamRelease = new CountDownLatch(1);
+    final transient CountDownLatch flushEntered = new CountDownLatch(1);
+    final transient CountDownLatch flushRelease = new CountDownLatch(1);
     /** The size of a big response, {@value}: far more than a slow client's socket buffers hold. */
     static final int BIG_SIZE = 8 << 20;
 
@@ -80,6 +82,29 @@ final class TestApp extends HttpServlet {
             case "/stream":
                 stream(response);
                 break;
+            case "/flush": {
+                // Waits for the test, then commits its response inside the chain, as ?via= says.
+                flushEntered.countDown();
+                String via = String.valueOf(request.getParameter("via"));
+                String port = Integer.toString(request.getRemotePort());
+                if (via.equals("async")) {
+                    AsyncContext async = request.startAsync();
+                    async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
+                    completer.execute(() -> {
+                        try {
+                            await(flushRelease, "flush");
+                            commitInside((HttpServletResponse) async.getResponse(), "stream", port);
+                        } catch (IOException | ServletException e) {
+                            // the client has gone, or the test never released it: the container ends the request
+                        }
+                        async.complete();
+                    });
+                    break;
+                }
+                await(flushRelease, "flush");
+                commitInside(response, via, port);
+                break;
+            }
             case "/async": {
                 AsyncContext async = request.startAsync();
                 async.setTimeout(TimeUnit.SECONDS.toMillis(MAX_WAIT_SECONDS));
@@ -308,6 +333,47 @@ final class TestApp extends HttpServlet {
             throw clientGone;
         }
         streamEnd.complete(null);
+    }
+
+    /**
+     * Commits the response before the application returns, as Spring MVC's message converters (a flush after every
+     * body), a servlet that flushes or a body larger than the buffer do. The body is the client's port.
+     */
+    private static void commitInside(HttpServletResponse response, String via, String port) throws IOException {
+        response.setContentType("text/plain;charset=utf-8");
+        switch (via) {
+            case "stream":
+                response.getOutputStream().write(port.getBytes(StandardCharsets.UTF_8));
+                response.getOutputStream().flush();
+                break;
+            case "writer":
+                response.getWriter().print(port);
+                response.getWriter().flush();
+                break;
+            case "flushBuffer":
+                response.getOutputStream().write(port.getBytes(StandardCharsets.UTF_8));
+                response.flushBuffer();
+                break;
+            case "overflow": {
+                // More than any container's default buffer, no flush: the container commits as the buffer fills.
+                ServletOutputStream out = response.getOutputStream();
+                byte[] padding = new byte[1024];
+                Arrays.fill(padding, (byte) ' ');
+                out.write(port.getBytes(StandardCharsets.UTF_8));
+                for (int i = 0; i < 256; i++) {
+                    out.write(padding);
+                }
+                break;
+            }
+            case "sendError":
+                response.sendError(HttpServletResponse.SC_CONFLICT);
+                break;
+            case "sendRedirect":
+                response.sendRedirect("/app/hello");
+                break;
+            default:
+                throw new IllegalArgumentException("via: '" + via + "'");
+        }
     }
 
     /**

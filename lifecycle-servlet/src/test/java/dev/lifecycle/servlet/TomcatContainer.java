@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.connector.ResponseFacade;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.http2.Http2Protocol;
@@ -71,6 +72,16 @@ final class TomcatContainer implements ServletContainer {
     @Override
     public int hugeHeaderStatus() {
         return 400;
+    }
+
+    @Override
+    public boolean redirects() {
+        try {
+            ResponseFacade.class.getDeclaredMethod("sendRedirect", String.class);
+            return true; // Tomcat 10.1
+        } catch (NoSuchMethodException inheritedFromServlet61) {
+            return false;
+        }
     }
 
     @Override
