@@ -50,8 +50,6 @@ import jakarta.servlet.DispatcherType;
  * <li>Spring's {@link ApplicationAvailability} in agreement with it both ways;</li>
  * <li>on a servlet web application: {@link LifecycleFilter} first in the filter chain and the probes at
  *     {@code /health/live}, {@code /health/ready} and {@code /health/started};</li>
- * <li>with Spring MVC: {@code Connection: close} on the response bodies it writes while draining, which it commits
- *     before the filter could add the header;</li>
  * <li>on embedded Tomcat or Jetty: {@link TomcatLifecycle} or {@link JettyLifecycle}, so that idle keep-alive
  *     connections are closed (HTTP/2 ones get a GOAWAY) when the drain begins, and pooled clients move to another
  *     replica instead of sending their next request to this one;</li>
@@ -234,17 +232,6 @@ public final class LifecycleAutoConfiguration {
             registration.setName("lifecycle-health");
             registration.setAsyncSupported(true);
             return registration;
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    @ConditionalOnClass(name = "org.springframework.web.servlet.mvc.method.annotation.ResponseBodyAdvice")
-    static class SpringMvcConfiguration {
-
-        @Bean
-        ConnectionCloseAdvice lifecycleConnectionCloseAdvice(Lifecycle lifecycle) {
-            return new ConnectionCloseAdvice(lifecycle);
         }
     }
 

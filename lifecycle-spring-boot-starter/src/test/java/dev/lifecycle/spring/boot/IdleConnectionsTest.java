@@ -97,7 +97,7 @@ class IdleConnectionsTest {
         HttpResponse<String> slowResponse = slow.get(30, TimeUnit.SECONDS);
         assertThat(slowResponse.statusCode()).isEqualTo(200);
         // Admitted before the drain, its body written by Spring MVC after: the header that keeps its connection out
-        // of the client's pool, since the body is flushed (committed) before LifecycleFilter's chain returns.
+        // of the client's pool, set by LifecycleFilter when Spring MVC flushes (commits) the body inside the chain.
         assertThat(slowResponse.headers().firstValue("Connection")).hasValue("close");
         closing.get(30, TimeUnit.SECONDS);
     }
