@@ -239,10 +239,11 @@ public final class Lifecycle {
                 case STOPPED -> from == State.DRAINING;
                 case STARTING -> false;
             };
-            if (to == State.DRAINING || to == State.STOPPED) {
-                deleteReadyFile(); // in FAILED too: whatever the state, no ready-file once shutdown began
-            }
+            boolean down = to == State.DRAINING || to == State.STOPPED;
             if (!allowed) {
+                if (down) {
+                    deleteReadyFile(); // in FAILED too: whatever the state, no ready-file once shutdown began
+                }
                 return from;
             }
             if (to == State.READY) {
@@ -262,6 +263,10 @@ public final class Lifecycle {
                 tracker.open();
             }
             state = to;
+            if (down) {
+                // After the state: whoever sees the file gone also sees readiness down (the HTTP probe agrees).
+                deleteReadyFile();
+            }
             return from;
         }
     }
