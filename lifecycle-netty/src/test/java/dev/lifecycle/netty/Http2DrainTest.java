@@ -2,6 +2,7 @@ package dev.lifecycle.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lifecycle.core.InflightTracker;
@@ -33,6 +35,17 @@ class Http2DrainTest {
     private TestServer server;
     private final BackgroundThreads background = new BackgroundThreads();
     private CompletableFuture<Void> shutdown;
+
+    /**
+     * The JDK client before 24 fails a request it sends as a GOAWAY arrives, graceful or not (JDK-8335181): on Java 17
+     * this test failed now and then over TLS, whatever the server does. It runs on Java 24 and later (scripts/test runs
+     * this module on Temurin 25); on 17 the HTTP/2 drain is proven by Http2GoAwayTest with Netty's own client.
+     */
+    @BeforeEach
+    void needsAJdkClientThatHandlesGoAway() {
+        assumeTrue(Runtime.version().feature() >= 24,
+                   "the JDK HttpClient before 24 fails requests sent as a GOAWAY arrives (JDK-8335181)");
+    }
 
     private HttpClient start(TestServer.Protocol protocol) throws InterruptedException {
         lifecycle = Lifecycle.builder()
