@@ -379,10 +379,11 @@ class RolloutReportTest {
 
     @Test
     void failureAtTheDrainBeginOfACrashedReplicaIsNoIdleCloseRace() {
+        // sent after the crash's settle time: a SIGKILL drains nothing, so nothing races with its drain
         RolloutReport report = report(t -> {
             t.named("old").crashed = true;
             t.named("old").exitCode = 137;
-        }, pooled(APACHE, Outcome.RESET, 0, DRAIN_BEGAN + 100)); // after the crash's settle time: SIGKILL drains nothing
+        }, pooled(APACHE, Outcome.RESET, 0, DRAIN_BEGAN + 100));
         report.idleCloseRaces(PRE_STOP, 1);
 
         assertThat(report.idleCloseRaces()).isEmpty();
