@@ -127,6 +127,11 @@ final class PooledLoad {
     }
 
     String client() {
+        return client(kind);
+    }
+
+    /** The name under which a client of this kind reports its records. */
+    static String client(Kind kind) {
         return switch (kind) {
             case JDK -> "jdk-httpclient";
             case JDK_HTTP2 -> "jdk-httpclient-h2";

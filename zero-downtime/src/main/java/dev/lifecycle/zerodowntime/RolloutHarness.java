@@ -87,6 +87,8 @@ public final class RolloutHarness {
     private final int requestsPerConnection;
     private final boolean rawGenerator;
     private final Path http2ClientJava;
+    private final Duration preStopDelay;
+    private final int idleCloseRacesTolerated;
 
     RolloutHarness(RolloutHarnessBuilder b) {
         command = b.command;
@@ -127,6 +129,8 @@ public final class RolloutHarness {
         requestsPerConnection = b.requestsPerConnection;
         rawGenerator = b.rawGenerator;
         http2ClientJava = b.http2ClientJava;
+        preStopDelay = b.preStopDelay;
+        idleCloseRacesTolerated = b.idleCloseRacesTolerated;
     }
 
     /** A builder; only the command is required. */
@@ -218,6 +222,7 @@ public final class RolloutHarness {
         RolloutReport report = new RolloutReport(name, rate, run.loadStartedAt, run.loadStoppedAt, run.results, run.all,
                 readyFileVariable != null, terminationGracePeriod, endpointLag, expectedExitCode,
                 directory.resolve("requests.csv"));
+        report.idleCloseRaces(preStopDelay, idleCloseRacesTolerated);
         if (dataPlane == DataPlane.NGINX) {
             // nginx keeps its upstream keep-alive connections on the pods it already had (the Service address is
             // its one upstream): a pod that enters once the pool is warm may get nothing until connections turn over.
@@ -669,7 +674,10 @@ public final class RolloutHarness {
                 "                            (repeatable; none)",
                 "  --raw-generator on|off    the raw HTTP/1.1 generator (on; off for a gRPC service, with",
                 "                            --client grpc --data-plane kube-proxy)",
-                "  --http2-client-java PATH  java running the jdk-http2 client (this one; JDK 24+ advised)");
+                "  --http2-client-java PATH  java running the jdk-http2 client (this one; JDK 24+ advised)",
+                "  --pre-stop-delay SECONDS  the replicas' pre-stop delay, to classify idle-close races (none)",
+                "  --tolerate-idle-close-races N  idle-close races per terminated replica left out of the verdict",
+                "                            (0; needs --pre-stop-delay)");
     }
 
     static RolloutHarnessBuilder parse(String[] args) {
@@ -732,6 +740,8 @@ public final class RolloutHarness {
                     builder.rawGenerator(value.equals("on"));
                 }
                 case "--http2-client-java" -> builder.http2ClientJava(Path.of(value));
+                case "--pre-stop-delay" -> builder.preStopDelay(seconds(value));
+                case "--tolerate-idle-close-races" -> builder.tolerateIdleCloseRaces(Integer.parseInt(value));
                 default -> throw new IllegalArgumentException("unknown option: " + option);
             }
         }

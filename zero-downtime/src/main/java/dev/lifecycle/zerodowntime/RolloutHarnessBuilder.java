@@ -57,6 +57,8 @@ public final class RolloutHarnessBuilder {
     int requestsPerConnection;
     boolean rawGenerator = true;
     Path http2ClientJava = Path.of(System.getProperty("java.home"), "bin", "java");
+    Duration preStopDelay;
+    int idleCloseRacesTolerated;
 
     RolloutHarnessBuilder() {
     }
@@ -465,6 +467,39 @@ public final class RolloutHarnessBuilder {
         return this;
     }
 
+    /**
+     * The pre-stop delay the replicas wait after SIGTERM before their drain begins (lifecycle:
+     * {@code LIFECYCLE_PRESTOP_DELAY}; the harness does not read the replicas' configuration). With it the report
+     * places each terminated replica's drain begin on the run's timeline and reports the failures of the pooled
+     * HTTP/1.1 clients sent close to it as {@linkplain RolloutReport#idleCloseRaces() idle-close races}. The default
+     * is none: no failure is classified.
+     *
+     * @throws IllegalArgumentException if it is negative
+     */
+    public RolloutHarnessBuilder preStopDelay(Duration preStopDelay) {
+        this.preStopDelay = notNegative("preStopDelay", preStopDelay);
+        return this;
+    }
+
+    /**
+     * Leaves up to {@code maxPerTerminatedReplica} {@linkplain RolloutReport#idleCloseRaces() idle-close races} per
+     * terminated replica out of {@link RolloutReport#violations()}: failures of the JDK's or Apache's HttpClient
+     * (HTTP/1.1) with no byte of a response, sent from 100 ms before to 400 ms after a replica's drain begin. HTTP/1.1
+     * cannot close an idle keep-alive connection without that race, and these clients do not retry a POST; the
+     * summary still lists every one, and a replica with more than the bound is a violation. Needs
+     * {@link #preStopDelay(Duration)}. The default is 0: every idle-close race is a violation like any failure.
+     *
+     * @throws IllegalArgumentException if it is not within 0..100
+     */
+    public RolloutHarnessBuilder tolerateIdleCloseRaces(int maxPerTerminatedReplica) {
+        if (maxPerTerminatedReplica < 0 || maxPerTerminatedReplica > 100) {
+            throw new IllegalArgumentException("tolerateIdleCloseRaces: " + maxPerTerminatedReplica
+                    + " (expected: 0..100)");
+        }
+        this.idleCloseRacesTolerated = maxPerTerminatedReplica;
+        return this;
+    }
+
     /** A name for the run in the summary. The default is {@code rollout}. */
     public RolloutHarnessBuilder name(String name) {
         this.name = Objects.requireNonNull(name, "name cannot be null");
@@ -475,8 +510,9 @@ public final class RolloutHarnessBuilder {
      * Builds the harness.
      *
      * @throws IllegalStateException if no command was given, a data plane with pods has no ready-file for the
-     *         kubelet's probe, the raw generator is off with no client, or {@link Client#GRPC} is asked for on
-     *         another data plane than {@link DataPlane#KUBE_PROXY}
+     *         kubelet's probe, the raw generator is off with no client, {@link Client#GRPC} is asked for on
+     *         another data plane than {@link DataPlane#KUBE_PROXY}, or idle-close races are tolerated without a
+     *         pre-stop delay
      */
     public RolloutHarness build() {
         if (command.isEmpty()) {
@@ -497,6 +533,10 @@ public final class RolloutHarnessBuilder {
         if (clients.contains(Client.GRPC) && dataPlane != DataPlane.KUBE_PROXY) {
             throw new IllegalStateException("clients: " + clients + " (expected: the data plane KUBE_PROXY for "
                     + "GRPC, not " + dataPlane + ": HAProxy's check and nginx speak HTTP/1.1)");
+        }
+        if (idleCloseRacesTolerated > 0 && preStopDelay == null) {
+            throw new IllegalStateException("tolerateIdleCloseRaces: " + idleCloseRacesTolerated + " without a "
+                    + "pre-stop delay (expected: preStopDelay(Duration), which places each replica's drain begin)");
         }
         return new RolloutHarness(this);
     }

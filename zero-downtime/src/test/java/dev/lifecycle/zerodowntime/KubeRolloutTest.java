@@ -86,12 +86,15 @@ class KubeRolloutTest {
     void rollingUpdateOnKubeProxyLosesNoRequestOfAnyPooledClient() throws Exception {
         RolloutReport report = harness("kube-rolling-clients", UNDERTOW, DataPlane.KUBE_PROXY, "2s", LAG)
                 .clients(Client.JDK, Client.APACHE, Client.HEY)
+                // HTTP/1.1 cannot close an idle connection without a race, and these clients do not retry a POST
+                .tolerateIdleCloseRaces(1)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.clients()).extracting(RolloutReport.ClientSummary::client)
                 .containsExactly("raw", "jdk-httpclient", "apache-httpclient5", "hey");
         assertThat(report.violations()).isEmpty();
+        IdleCloseRaceChecks.assertListed(report);
         assertCleanTerminations(report, 3);
     }
 
@@ -139,10 +142,12 @@ class KubeRolloutTest {
         RolloutReport report = harness("kube-netty", NETTY, DataPlane.KUBE_PROXY, "2s", LAG)
                 .requests(SHORT_MIX)
                 .clients(Client.JDK, Client.APACHE, Client.HEY)
+                .tolerateIdleCloseRaces(1)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
+        IdleCloseRaceChecks.assertListed(report);
         assertCleanTerminations(report, 3);
     }
 
@@ -151,10 +156,12 @@ class KubeRolloutTest {
     void scaleDownLosesNoRequest() throws Exception {
         RolloutReport report = harness("kube-scale-down", UNDERTOW, DataPlane.KUBE_PROXY, "2s", LAG)
                 .scenario(Scenario.SCALE_DOWN).clients(Client.JDK, Client.APACHE)
+                .tolerateIdleCloseRaces(1)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
+        IdleCloseRaceChecks.assertListed(report);
         assertCleanTerminations(report, 1);
     }
 
@@ -165,10 +172,12 @@ class KubeRolloutTest {
                 .scenario(Scenario.NODE_DRAIN).clients(Client.JDK, Client.APACHE)
                 .requestsPerConnection(5)
                 .warmupAndCooldown(Duration.ofSeconds(1), REPLACEMENTS_SERVE)
+                .tolerateIdleCloseRaces(1)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
+        IdleCloseRaceChecks.assertListed(report);
         List<RolloutReport.ReplicaSummary> terminated = assertCleanTerminations(report, 2);
         assertThat(terminated.get(1).sigtermAt() - terminated.get(0).sigtermAt()).as("SIGTERMs at once (ms)")
                 .isLessThan(LAG.toMillis());
@@ -209,10 +218,12 @@ class KubeRolloutTest {
                 .rate(20)
                 .bursts(8, Duration.ofSeconds(5), 8)
                 .clients(Client.JDK)
+                .tolerateIdleCloseRaces(1)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
+        IdleCloseRaceChecks.assertListed(report);
         List<RolloutReport.ReplicaSummary> terminated = assertCleanTerminations(report, 3);
         assertThat(terminated).allSatisfy(r -> assertThat(r.inFlightAtSigterm())
                 .as("long requests %s still served after its SIGTERM", r.id()).isPositive());
@@ -226,7 +237,8 @@ class KubeRolloutTest {
             assertThat(replica.servedInLagWindow()).as("%s served in its lag window", replica.id()).isPositive();
         });
         assertThat(report.clients()).allSatisfy(client -> {
-            assertThat(client.failures()).as("%s failures", client.client()).isZero();
+            assertThat(client.failures()).as("%s failures beyond the tolerated idle-close races", client.client())
+                    .isEqualTo(IdleCloseRaceChecks.toleratedFailures(report, client.client()));
             if (client.scheduled() >= 0) {
                 assertThat(client.requests()).as("%s: every scheduled request recorded", client.client())
                         .isEqualTo(client.scheduled());
@@ -256,6 +268,8 @@ class KubeRolloutTest {
                 .environment("DATA_DIR", "data")
                 .environment("DATABASE_URL", null)
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
+                // the same, for the report to place each drain begin (idle-close races)
+                .preStopDelay(Duration.ofSeconds(Long.parseLong(preStopDelay.replace("s", ""))))
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", "5s")
                 .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
                 .revisions(List.of(Map.of(), Map.of()))

@@ -129,4 +129,23 @@ class RolloutHarnessBuilderTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("raw-generator: no (expected: on or off)");
     }
+
+    @Test
+    void toleratingIdleCloseRacesNeedsABoundInRangeAndThePreStopDelay() {
+        RolloutHarnessBuilder builder = RolloutHarness.builder().command(List.of("java", "-jar", "app.jar"));
+
+        assertThatThrownBy(() -> builder.tolerateIdleCloseRaces(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tolerateIdleCloseRaces: -1 (expected: 0..100)");
+        assertThatThrownBy(() -> builder.preStopDelay(Duration.ofSeconds(-2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("preStopDelay: PT-2S (expected: >= 0)");
+        assertThatThrownBy(() -> builder.tolerateIdleCloseRaces(1).build()).isInstanceOf(IllegalStateException.class)
+                .hasMessage("tolerateIdleCloseRaces: 1 without a pre-stop delay (expected: preStopDelay(Duration), "
+                        + "which places each replica's drain begin)");
+        assertThat(builder.preStopDelay(Duration.ofSeconds(2)).build()).isNotNull();
+
+        RolloutHarnessBuilder parsed = RolloutHarness.parse(new String[] {"--pre-stop-delay", "2",
+                "--tolerate-idle-close-races", "1", "--", "java", "-jar", "app.jar"});
+        assertThat(parsed.preStopDelay).isEqualTo(Duration.ofSeconds(2));
+        assertThat(parsed.idleCloseRacesTolerated).isEqualTo(1);
+    }
 }

@@ -59,13 +59,17 @@ class RolloutHarnessTest {
         RolloutReport report = harnessBuilder("positive", UNDERTOW, "2s", "5s")
                 .revisions(TWO_ROLLOUTS_MIGRATING_IN_THE_SECOND)
                 .clients(Client.JDK, Client.APACHE, Client.HEY)
+                // HTTP/1.1 cannot close an idle connection without a race, and these clients do not retry a POST
+                .tolerateIdleCloseRaces(1)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.clients()).extracting(RolloutReport.ClientSummary::client)
                 .containsExactly("raw", "jdk-httpclient", "apache-httpclient5", "hey");
         assertThat(report.violations()).isEmpty();
-        assertThat(report.failures()).isZero();
+        IdleCloseRaceChecks.assertListed(report);
+        assertThat(report.failures()).as("failures beyond the tolerated idle-close races")
+                .isEqualTo(report.idleCloseRaces().size());
         assertThat(report.completed()).isGreaterThanOrEqualTo((long) Math.ceil(0.98 * report.scheduled()));
         assertThat(report.replicas()).hasSize(9).allSatisfy(replica -> {
             assertThat(replica.requests()).as("requests served by %s", replica.id()).isPositive();
@@ -164,6 +168,8 @@ class RolloutHarnessTest {
                 .environment("DATABASE_USER", postgres.user())
                 .environment("DATABASE_PASSWORD", postgres.password())
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
+                // the same, for the report to place each drain begin (idle-close races)
+                .preStopDelay(Duration.ofSeconds(Long.parseLong(preStopDelay.replace("s", ""))))
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", drainTimeout)
                 .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
                 .environment("DB_SCHEMA_TARGET", null)

@@ -269,4 +269,124 @@ class RolloutReportTest {
 
         assertThat(report.violations()).containsExactly("raw: 1 failed requests: CONNECT_REFUSED 1");
     }
+
+    /** The drain of "old" begins at its SIGTERM plus this pre-stop delay: 12.000 s. */
+    private static final Duration PRE_STOP = Duration.ofSeconds(2);
+    private static final double DRAIN_BEGAN = SIGTERM + 2_000;
+    private static final String APACHE = PooledLoad.client(PooledLoad.Kind.APACHE);
+    private static final String JDK = PooledLoad.client(PooledLoad.Kind.JDK);
+
+    /** A pooled client's records: one answered request, then a failed POST per send time given. */
+    private static ClientRecords pooled(String client, Outcome outcome, int status, double... failedSent) {
+        List<RequestRecord> records = new ArrayList<>();
+        records.add(new RequestRecord(0, 7_000, 7_000, 7_005, -1, "new", "GET /x", 200, Outcome.OK, ""));
+        for (double sent : failedSent) {
+            records.add(new RequestRecord(records.size(), sent, sent, sent + 3, -1, "", "POST /users", status,
+                    outcome, ""));
+        }
+        return ClientRecords.of(client, records.size(), records, Map.of(), false);
+    }
+
+    private RolloutReport raceReport(int tolerated, ClientRecords... clients) {
+        RolloutReport report = report(t -> { }, clients);
+        report.idleCloseRaces(PRE_STOP, tolerated);
+        return report;
+    }
+
+    @Test
+    void resetOfAPooledClientAtADrainBeginIsAnIdleCloseRaceAndAViolationByDefault() {
+        RolloutReport report = raceReport(0, pooled(APACHE, Outcome.RESET, 0, DRAIN_BEGAN - 12));
+
+        assertThat(report.idleCloseRaces()).containsExactly(new RolloutReport.IdleCloseRace(APACHE, 1, "POST /users",
+                DRAIN_BEGAN - 12, Outcome.RESET, "old", DRAIN_BEGAN, false));
+        assertThat(report.violations()).containsExactly("apache-httpclient5: 1 failed requests: RESET 1 (1 of them "
+                + "idle-close races, not tolerated)");
+        assertThat(report.summaryTable()).contains("idle-close races: 1 (0 tolerated, 1 violations)",
+                "#1 POST /users RESET sent at 11.988 s, -12 ms from replica old's drain begin (12.000 s): violation",
+                "idle-close race window: 100 ms before to 400 ms after each drain begin (SIGTERM + pre-stop delay "
+                        + "PT2S), pooled HTTP/1.1 clients, no response byte; not tolerated (violations)");
+    }
+
+    @Test
+    void idleCloseRaceIsLeftOutOfTheVerdictOnlyWhenToleratedAndStillListed() {
+        RolloutReport report = raceReport(1, pooled(APACHE, Outcome.RESET, 0, DRAIN_BEGAN - 12),
+                pooled(JDK, Outcome.IO_ERROR, 0, DRAIN_BEGAN + 350));
+
+        // one race per client but two on the same replica: more than the bound of 1
+        assertThat(report.violations()).containsExactly(
+                "apache-httpclient5: 1 failed requests: RESET 1 (1 of them idle-close races, beyond the 1 tolerated "
+                        + "per replica)",
+                "jdk-httpclient: 1 failed requests: IO_ERROR 1 (1 of them idle-close races, beyond the 1 tolerated "
+                        + "per replica)",
+                "replica old: 2 idle-close races at its drain begin (expected: at most 1)");
+
+        RolloutReport within = raceReport(1, pooled(APACHE, Outcome.RESET, 0, DRAIN_BEGAN - 12));
+        assertThat(within.violations()).isEmpty();
+        assertThat(within.failures()).isEqualTo(1);
+        assertThat(within.idleCloseRaces()).singleElement().matches(RolloutReport.IdleCloseRace::tolerated);
+        assertThat(within.summaryTable()).contains("idle-close races: 1 (1 tolerated, 0 violations)",
+                "#1 POST /users RESET sent at 11.988 s, -12 ms from replica old's drain begin (12.000 s): tolerated",
+                "tolerated up to 1 per terminated replica", "zero downtime: yes");
+    }
+
+    @Test
+    void everyNoResponseOutcomeInsideTheWindowIsARaceAndTheWindowsEdgesAreIncluded() {
+        RolloutReport report = raceReport(4, pooled(APACHE, Outcome.WRITE_FAILED, 0, DRAIN_BEGAN - 100),
+                pooled(JDK, Outcome.EOF_NO_RESPONSE, 0, DRAIN_BEGAN + 400));
+
+        assertThat(report.idleCloseRaces()).extracting(RolloutReport.IdleCloseRace::outcome)
+                .containsExactly(Outcome.WRITE_FAILED, Outcome.EOF_NO_RESPONSE);
+        assertThat(report.violations()).isEmpty();
+    }
+
+    @Test
+    void resetOutsideTheWindowIsAViolationEvenWhenRacesAreTolerated() {
+        RolloutReport report = raceReport(1, pooled(APACHE, Outcome.RESET, 0, DRAIN_BEGAN - 101, DRAIN_BEGAN + 401,
+                SIGTERM + 12));
+
+        assertThat(report.idleCloseRaces()).isEmpty();
+        assertThat(report.violations()).containsExactly("apache-httpclient5: 3 failed requests: RESET 3");
+    }
+
+    @Test
+    void http503OrAPartialResponseInsideTheWindowIsAViolation() {
+        RolloutReport report = raceReport(1, pooled(APACHE, Outcome.HTTP_ERROR, 503, DRAIN_BEGAN + 10),
+                pooled(JDK, Outcome.EOF_PARTIAL_RESPONSE, 0, DRAIN_BEGAN + 10));
+
+        assertThat(report.idleCloseRaces()).isEmpty();
+        assertThat(report.violations()).containsExactly("apache-httpclient5: 1 failed requests: HTTP_ERROR 1",
+                "jdk-httpclient: 1 failed requests: EOF_PARTIAL_RESPONSE 1");
+    }
+
+    @Test
+    void rawGeneratorFailureInsideTheWindowIsAViolation() {
+        RolloutReport report = report(t -> t.raw.add(new RequestRecord(t.scheduled++, DRAIN_BEGAN - 12,
+                DRAIN_BEGAN - 12, DRAIN_BEGAN + 1, 3, "", "POST /users", 0, Outcome.RESET, "")));
+        report.idleCloseRaces(PRE_STOP, 1);
+
+        assertThat(report.idleCloseRaces()).isEmpty();
+        assertThat(report.violations()).containsExactly("raw: 1 failed requests: RESET 1");
+    }
+
+    @Test
+    void withoutThePreStopDelayNoFailureIsClassified() {
+        RolloutReport report = report(t -> { }, pooled(APACHE, Outcome.RESET, 0, DRAIN_BEGAN - 12));
+
+        assertThat(report.idleCloseRaces()).isEmpty();
+        assertThat(report.violations()).containsExactly("apache-httpclient5: 1 failed requests: RESET 1");
+        assertThat(report.summaryTable()).doesNotContain("idle-close race");
+    }
+
+    @Test
+    void failureAtTheDrainBeginOfACrashedReplicaIsNoIdleCloseRace() {
+        // sent after the crash's settle time: a SIGKILL drains nothing, so nothing races with its drain
+        RolloutReport report = report(t -> {
+            t.named("old").crashed = true;
+            t.named("old").exitCode = 137;
+        }, pooled(APACHE, Outcome.RESET, 0, DRAIN_BEGAN + 100));
+        report.idleCloseRaces(PRE_STOP, 1);
+
+        assertThat(report.idleCloseRaces()).isEmpty();
+        assertThat(report.violations()).containsExactly("apache-httpclient5: 1 failed requests: RESET 1");
+    }
 }

@@ -52,12 +52,15 @@ class SpringBootRolloutTest {
     void rollingUpdateOfSpringBootReplicasLosesNoRequestOfPooledClients() throws Exception {
         RolloutReport report = harness("boot-rolling")
                 .clients(Client.JDK, Client.APACHE)
+                // HTTP/1.1 cannot close an idle connection without a race, and these clients do not retry a POST
+                .tolerateIdleCloseRaces(1)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.clients()).extracting(RolloutReport.ClientSummary::client)
                 .containsExactly("raw", "jdk-httpclient", "apache-httpclient5");
         assertThat(report.violations()).isEmpty();
+        IdleCloseRaceChecks.assertListed(report);
         assertCleanTerminations(report, 3);
     }
 
@@ -72,10 +75,12 @@ class SpringBootRolloutTest {
                 .rate(30)
                 .revisions(List.of(Map.of(), Map.of(), Map.of()))
                 .clients(Client.JDK, Client.APACHE, Client.HEY)
+                .tolerateIdleCloseRaces(1)
                 .build().run();
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
+        IdleCloseRaceChecks.assertListed(report);
         List<RolloutReport.ReplicaSummary> terminated = assertCleanTerminations(report, 6);
         assertThat(terminated).allSatisfy(r -> assertThat(r.inFlightAtSigterm())
                 .as("long requests %s still served after its SIGTERM", r.id()).isPositive());
@@ -89,7 +94,8 @@ class SpringBootRolloutTest {
             assertThat(replica.servedInLagWindow()).as("%s served in its lag window", replica.id()).isPositive();
         });
         assertThat(report.clients()).allSatisfy(client -> {
-            assertThat(client.failures()).as("%s failures", client.client()).isZero();
+            assertThat(client.failures()).as("%s failures beyond the tolerated idle-close races", client.client())
+                    .isEqualTo(IdleCloseRaceChecks.toleratedFailures(report, client.client()));
             if (client.scheduled() >= 0) {
                 assertThat(client.requests()).as("%s: every scheduled request recorded", client.client())
                         .isEqualTo(client.scheduled());
@@ -122,6 +128,7 @@ class SpringBootRolloutTest {
                 .environment("DATA_DIR", "./data")
                 .environment("DATABASE_URL", null)
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
+                .preStopDelay(Duration.ofSeconds(2))
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", "5s")
                 .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
                 .revisions(List.of(Map.of(), Map.of()))
