@@ -256,6 +256,7 @@ class KubeRolloutTest {
                 .environment("DATA_DIR", "data")
                 .environment("DATABASE_URL", null)
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
+                .environment("LIFECYCLE_DRAIN_QUIET_PERIOD", "500ms")
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", "5s")
                 .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
                 .revisions(List.of(Map.of(), Map.of()))

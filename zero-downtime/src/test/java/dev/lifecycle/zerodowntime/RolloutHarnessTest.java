@@ -164,6 +164,7 @@ class RolloutHarnessTest {
                 .environment("DATABASE_USER", postgres.user())
                 .environment("DATABASE_PASSWORD", postgres.password())
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
+                .environment("LIFECYCLE_DRAIN_QUIET_PERIOD", "500ms")
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", drainTimeout)
                 .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
                 .environment("DB_SCHEMA_TARGET", null)
