@@ -85,6 +85,8 @@ public final class InflightTracker {
     private volatile long longLivedState;
 
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    /** Set by {@link #close(boolean)} for the lifecycle's quiet period: a zero count does not close admission. */
+    private volatile boolean holdOpen;
     // Unlike the main count, the long-lived count can rise again after close (a request admitted before the close is
     // marked long-lived after it), so each wait gets its own future, completed when the count next reaches zero.
     private final Object longLivedMonitor = new Object();
@@ -232,6 +234,17 @@ public final class InflightTracker {
      * at once; use {@link #awaitDrained} to wait. Idempotent.
      */
     public void close() {
+        close(false);
+    }
+
+    /**
+     * {@link #close()}; with {@code hold}, under {@link DrainPolicy#SERVE_AND_CLOSE}, admission does not close
+     * when the count reaches zero until {@link #releaseHold()}: the lifecycle's quiet period.
+     */
+    void close(boolean hold) {
+        if (hold && (closeBits & CLOSED) == 0) {
+            holdOpen = true; // before the drain bit: no exit sees DRAINING with a zero count before the hold
+        }
         long previous = (long) STATE.getAndBitwiseOr(state, closeBits);
         if ((previous & DRAINING) != 0) {
             return;
@@ -385,6 +398,11 @@ public final class InflightTracker {
      * this again.
      */
     private void closeIfIdle(long word) {
+        // Dekker with releaseHold(): the count's update comes before this read, the hold's release before its read
+        // of the count; one of the two sees the other's write, so a zero count is never left open.
+        if (holdOpen) {
+            return;
+        }
         for (long current = word; (current & COUNT) == 0; current = (long) STATE.getVolatile(state)) {
             if ((current & CLOSED) != 0) {
                 drained.complete(null);
@@ -395,6 +413,23 @@ public final class InflightTracker {
                 return;
             }
         }
+    }
+
+    /**
+     * Ends the hold of {@link #close(boolean)}: admission closes now if nothing is in flight, or at the next exit
+     * that leaves none.
+     */
+    void releaseHold() {
+        holdOpen = false;
+        long word = (long) STATE.getVolatile(state);
+        if ((word & COUNT) == 0 && (word & (DRAINING | CLOSED)) != 0) {
+            closeIfIdle(word);
+        }
+    }
+
+    /** Whether nothing is in flight (long-lived requests aside). */
+    boolean isIdle() {
+        return ((long) STATE.getVolatile(state) & COUNT) == 0;
     }
 
     /** The exit of a request that left the {@link RequestTable}: out of the main count. */

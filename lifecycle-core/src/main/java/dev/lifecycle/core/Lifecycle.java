@@ -360,15 +360,45 @@ public final class Lifecycle {
 
     private void beginDrain() {
         long longLived = tracker.longLived(); // before the close, whose drain signal may end them at once
-        tracker.close();
-        logger.info("Drain began ({}): {} request(s) in flight{} (timeout {})", config.drainPolicy().value(),
+        tracker.close(holdsQuietPeriod());
+        logger.info("Drain began ({}): {} request(s) in flight{} (timeout {}{})", config.drainPolicy().value(),
                     tracker.inflight(), longLived == 0 ? "" : " and " + longLived + " long-lived",
-                    Durations.format(config.drainTimeout()));
+                    Durations.format(config.drainTimeout()),
+                    holdsQuietPeriod() ? ", quiet period " + Durations.format(config.drainQuietPeriod()) : "");
+    }
+
+    private boolean holdsQuietPeriod() {
+        return config.drainPolicy() == DrainPolicy.SERVE_AND_CLOSE && !config.drainQuietPeriod().isZero();
+    }
+
+    /**
+     * The quiet period: admission stays open until a whole period passed with nothing in flight and nothing
+     * admitted, or until {@code deadline}; then the tracker may close admission.
+     */
+    private void serveQuietPeriod(long deadline) {
+        long period = config.drainQuietPeriod().toNanos();
+        CompletableFuture<Void> never = new CompletableFuture<>();
+        while (true) {
+            long served = tracker.servedWhileDraining();
+            long left = deadline - ticker.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            await(never, Duration.ofNanos(Math.min(period, left)));
+            if (tracker.isIdle() && tracker.servedWhileDraining() == served) {
+                break;
+            }
+        }
+        tracker.releaseHold();
     }
 
     private void drain() {
         long drainStart = ticker.nanoTime();
-        boolean drained = await(tracker.drained(), config.drainTimeout());
+        if (holdsQuietPeriod()) {
+            serveQuietPeriod(drainStart + config.drainTimeout().toNanos());
+        }
+        Duration drainLeft = config.drainTimeout().minusNanos(ticker.nanoTime() - drainStart);
+        boolean drained = await(tracker.drained(), drainLeft.isNegative() ? Duration.ZERO : drainLeft);
         Duration left = config.longLivedDrainTimeout().minusNanos(ticker.nanoTime() - drainStart);
         boolean longLivedDrained = await(tracker.longLivedDrained(), left.isNegative() ? Duration.ZERO : left);
         if (drained && longLivedDrained) {
@@ -616,6 +646,11 @@ public final class Lifecycle {
 
     Duration preStopDelay() {
         return config.preStopDelay();
+    }
+
+    /** The settings, for tests. */
+    LifecycleConfig config() {
+        return config;
     }
 
     Duration drainTimeout() {

@@ -41,6 +41,8 @@ import dev.lifecycle.core.internal.Durations;
  *     <td>{@code 1s}</td></tr>
  * <tr><td>{@code LIFECYCLE_DRAIN_POLICY}</td><td>{@link #drainPolicy(DrainPolicy)}</td>
  *     <td>{@code reject-503}</td></tr>
+ * <tr><td>{@code LIFECYCLE_DRAIN_QUIET_PERIOD}</td><td>{@link #drainQuietPeriod(Duration)}</td>
+ *     <td>{@code 500ms}</td></tr>
  * </table>
  * Durations are written {@code 0}, {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}).
  * Any other variable starting with {@code LIFECYCLE_} fails the build, naming the closest setting, so that a misspelt
@@ -60,6 +62,7 @@ public final class LifecycleBuilder {
     static final String ENV_READY_FILE_REFRESH_INTERVAL = "LIFECYCLE_READY_FILE_REFRESH_INTERVAL";
     static final String ENV_HEALTH_CHECK_TIMEOUT = "LIFECYCLE_HEALTH_CHECK_TIMEOUT";
     static final String ENV_HEALTH_CHECK_MAX_AGE = "LIFECYCLE_HEALTH_CHECK_MAX_AGE";
+    static final String ENV_DRAIN_QUIET_PERIOD = "LIFECYCLE_DRAIN_QUIET_PERIOD";
 
     /** Below the kubelet's default {@code timeoutSeconds} of 1 s, leaving time for the probe's request itself. */
     static final Duration DEFAULT_HEALTH_CHECK_TIMEOUT = Duration.ofMillis(500);
@@ -68,7 +71,8 @@ public final class LifecycleBuilder {
     static final List<String> SETTINGS = List.of(ENV_PRESTOP_DELAY, ENV_DRAIN_TIMEOUT, ENV_LONG_LIVED_DRAIN_TIMEOUT,
                                                  ENV_STOP_TIMEOUT, ENV_TERMINATION_GRACE_PERIOD, ENV_READY_FILE,
                                                  ENV_DRAIN_POLICY, ENV_READY_FILE_REFRESH_INTERVAL,
-                                                 ENV_HEALTH_CHECK_TIMEOUT, ENV_HEALTH_CHECK_MAX_AGE);
+                                                 ENV_HEALTH_CHECK_TIMEOUT, ENV_HEALTH_CHECK_MAX_AGE,
+                                                 ENV_DRAIN_QUIET_PERIOD);
     private static final String PREFIX = "LIFECYCLE_";
     /**
      * The variables Kubernetes injects for every Service of the namespace (enableServiceLinks, on by default): a
@@ -85,6 +89,7 @@ public final class LifecycleBuilder {
     private Duration terminationGracePeriod = Duration.ofSeconds(30);
     private Duration retryAfter = Duration.ofSeconds(1);
     private DrainPolicy drainPolicy = DrainPolicy.SERVE_AND_CLOSE;
+    private Duration drainQuietPeriod = Duration.ZERO;
     private Path readyFile;
     private Duration readyFileRefreshInterval = Duration.ofSeconds(1);
     private Duration healthCheckTimeout = DEFAULT_HEALTH_CHECK_TIMEOUT;
@@ -185,6 +190,24 @@ public final class LifecycleBuilder {
      */
     public LifecycleBuilder drainPolicy(DrainPolicy drainPolicy) {
         this.drainPolicy = requireNonNull(drainPolicy, "drainPolicy cannot be null");
+        return this;
+    }
+
+    /**
+     * Under {@link DrainPolicy#SERVE_AND_CLOSE}: how long admission stays open once the drain has begun and no request
+     * is in flight; a request admitted meanwhile (served, with {@code Connection: close}) starts the period again. The
+     * drain ends when a whole period passed with nothing in flight and nothing admitted, within the drain timeout.
+     *
+     * <p>HTTP/1.1 cannot close an idle keep-alive connection without a race: a pooled client may have written its
+     * next request just as the server, at the drain's beginning, decides the connection is idle. Without a quiet
+     * period, such a request, read a moment after the drain found nothing in flight, is refused ({@code 503}); with
+     * one, it is served. A few hundred milliseconds cover a busy machine. The default is {@code 0} (admission closes
+     * the moment nothing is in flight); the other policies refuse at once and ignore it.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public LifecycleBuilder drainQuietPeriod(Duration drainQuietPeriod) {
+        this.drainQuietPeriod = Durations.requireNonNegative("drainQuietPeriod", drainQuietPeriod);
         return this;
     }
 
@@ -325,13 +348,14 @@ public final class LifecycleBuilder {
         String drainPolicyOverride = env.get(ENV_DRAIN_POLICY);
         DrainPolicy policy = drainPolicyOverride == null ? drainPolicy
                                                          : DrainPolicy.parse(ENV_DRAIN_POLICY, drainPolicyOverride);
+        Duration quiet = duration(env, ENV_DRAIN_QUIET_PERIOD, drainQuietPeriod);
         Path ready = path(env, ENV_READY_FILE, readyFile);
         Duration readyFileRefresh = positiveDuration(env, ENV_READY_FILE_REFRESH_INTERVAL, readyFileRefreshInterval);
         Duration checkTimeout = positiveDuration(env, ENV_HEALTH_CHECK_TIMEOUT, healthCheckTimeout);
         Duration checkMaxAge = duration(env, ENV_HEALTH_CHECK_MAX_AGE, healthCheckMaxAge);
         checkTasks(startupTasks);
         return new Lifecycle(new LifecycleConfig(preStop, drain, longLivedDrain, stop, gracePeriod, retryAfter, policy,
-                                                 ready, readyFileRefresh, checkTimeout, checkMaxAge, describeRequests,
+                                                 quiet, ready, readyFileRefresh, checkTimeout, checkMaxAge, describeRequests,
                                                  shutdownHook, startupTasks, livenessChecks, readinessChecks, ticker));
     }
 

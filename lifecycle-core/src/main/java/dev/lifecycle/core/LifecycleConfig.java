@@ -17,7 +17,7 @@ import java.util.Map;
  */
 record LifecycleConfig(Duration preStopDelay, Duration drainTimeout, Duration longLivedDrainTimeout,
                        Duration stopTimeout, Duration terminationGracePeriod, Duration retryAfter,
-                       DrainPolicy drainPolicy, Path readyFile, Duration readyFileRefreshInterval,
+                       DrainPolicy drainPolicy, Duration drainQuietPeriod, Path readyFile, Duration readyFileRefreshInterval,
                        Duration healthCheckTimeout, Duration healthCheckMaxAge, boolean describeRequests, boolean shutdownHook, List<StartupTask> startupTasks,
                        Map<String, HealthCheck> livenessChecks, Map<String, HealthCheck> readinessChecks,
                        Ticker ticker) {

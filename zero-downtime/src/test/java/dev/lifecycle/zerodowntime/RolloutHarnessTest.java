@@ -170,6 +170,7 @@ class RolloutHarnessTest {
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
                 // the same, for the report to place each drain begin (idle-close races)
                 .preStopDelay(Duration.ofSeconds(Long.parseLong(preStopDelay.replace("s", ""))))
+                .environment("LIFECYCLE_DRAIN_QUIET_PERIOD", "500ms")
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", drainTimeout)
                 .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
                 .environment("DB_SCHEMA_TARGET", null)

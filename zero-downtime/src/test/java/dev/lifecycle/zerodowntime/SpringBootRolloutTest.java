@@ -129,6 +129,7 @@ class SpringBootRolloutTest {
                 .environment("DATABASE_URL", null)
                 .environment("LIFECYCLE_PRESTOP_DELAY", preStopDelay)
                 .preStopDelay(Duration.ofSeconds(2))
+                .environment("LIFECYCLE_DRAIN_QUIET_PERIOD", "500ms")
                 .environment("LIFECYCLE_DRAIN_TIMEOUT", "5s")
                 .environment("LIFECYCLE_TERMINATION_GRACE_PERIOD", GRACE.toSeconds() + "s")
                 .revisions(List.of(Map.of(), Map.of()))

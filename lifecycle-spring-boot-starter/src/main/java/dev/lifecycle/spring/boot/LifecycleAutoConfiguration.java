@@ -105,6 +105,7 @@ public final class LifecycleAutoConfiguration {
                 .terminationGracePeriod(properties.getTerminationGracePeriod())
                 .retryAfter(properties.getRetryAfter())
                 .drainPolicy(properties.getDrainPolicy())
+                .drainQuietPeriod(properties.getDrainQuietPeriod())
                 .readyFileRefreshInterval(properties.getReadyFileRefreshInterval())
                 .healthCheckTimeout(properties.getHealthCheckTimeout())
                 .healthCheckMaxAge(properties.getHealthCheckMaxAge())

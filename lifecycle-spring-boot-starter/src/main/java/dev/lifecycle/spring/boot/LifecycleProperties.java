@@ -29,6 +29,7 @@ public class LifecycleProperties implements Validator {
     private Duration terminationGracePeriod = Duration.ofSeconds(30);
     private Duration retryAfter = Duration.ofSeconds(1);
     private DrainPolicy drainPolicy = DrainPolicy.SERVE_AND_CLOSE;
+    private Duration drainQuietPeriod = Duration.ZERO;
     private Path readyFile;
     private Duration readyFileRefreshInterval = Duration.ofSeconds(1);
     private Duration healthCheckTimeout = Duration.ofMillis(500);
@@ -119,6 +120,20 @@ public class LifecycleProperties implements Validator {
     /** See {@link #getDrainPolicy()}. */
     public void setDrainPolicy(DrainPolicy drainPolicy) {
         this.drainPolicy = drainPolicy;
+    }
+
+    /**
+     * Under {@code serve-and-close}: how long admission stays open once the drain found nothing in flight, so that a
+     * request a pooled client wrote as its idle connection was closed is served instead of refused. The default is
+     * {@code 0}.
+     */
+    public Duration getDrainQuietPeriod() {
+        return drainQuietPeriod;
+    }
+
+    /** See {@link #getDrainQuietPeriod()}. */
+    public void setDrainQuietPeriod(Duration drainQuietPeriod) {
+        this.drainQuietPeriod = drainQuietPeriod;
     }
 
     /** How often the readiness checks refresh the ready-file while ready. The default is 1 second; must be > 0. */
@@ -274,6 +289,7 @@ public class LifecycleProperties implements Validator {
         positive(errors, "stopTimeout", "stop-timeout", properties.stopTimeout);
         nonNegative(errors, "terminationGracePeriod", "termination-grace-period", properties.terminationGracePeriod);
         nonNegative(errors, "retryAfter", "retry-after", properties.retryAfter);
+        nonNegative(errors, "drainQuietPeriod", "drain-quiet-period", properties.drainQuietPeriod);
         positive(errors, "migrationTimeout", "migration-timeout", properties.migrationTimeout);
         positive(errors, "readyFileRefreshInterval", "ready-file-refresh-interval",
                  properties.readyFileRefreshInterval);
