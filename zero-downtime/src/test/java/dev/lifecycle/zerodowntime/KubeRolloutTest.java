@@ -79,7 +79,7 @@ class KubeRolloutTest {
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
-        assertCleanTerminations(report, 3);
+        RolloutChecks.assertCleanTerminations(report, 3);
     }
 
     @Test
@@ -94,8 +94,8 @@ class KubeRolloutTest {
         assertThat(report.clients()).extracting(RolloutReport.ClientSummary::client)
                 .containsExactly("raw", "jdk-httpclient", "apache-httpclient5", "hey");
         assertThat(report.violations()).isEmpty();
-        IdleCloseRaceChecks.assertListed(report);
-        assertCleanTerminations(report, 3);
+        RolloutChecks.assertListed(report);
+        RolloutChecks.assertCleanTerminations(report, 3);
     }
 
     @Test
@@ -132,7 +132,7 @@ class KubeRolloutTest {
         assertThat(report.violations()).isEmpty();
         assertThat(report.clients()).extracting(RolloutReport.ClientSummary::client)
                 .containsExactly("raw", "jdk-httpclient", "apache-httpclient5", "hey");
-        assertCleanTerminations(report, 3);
+        RolloutChecks.assertCleanTerminations(report, 3);
         assertThat(OUTPUT.resolve("nginx-rolling").resolve("nginx").resolve("access.log")).isNotEmptyFile();
     }
 
@@ -147,8 +147,8 @@ class KubeRolloutTest {
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
-        IdleCloseRaceChecks.assertListed(report);
-        assertCleanTerminations(report, 3);
+        RolloutChecks.assertListed(report);
+        RolloutChecks.assertCleanTerminations(report, 3);
     }
 
     @Test
@@ -161,8 +161,8 @@ class KubeRolloutTest {
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
-        IdleCloseRaceChecks.assertListed(report);
-        assertCleanTerminations(report, 1);
+        RolloutChecks.assertListed(report);
+        RolloutChecks.assertCleanTerminations(report, 1);
     }
 
     @Test
@@ -177,8 +177,8 @@ class KubeRolloutTest {
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
-        IdleCloseRaceChecks.assertListed(report);
-        List<RolloutReport.ReplicaSummary> terminated = assertCleanTerminations(report, 2);
+        RolloutChecks.assertListed(report);
+        List<RolloutReport.ReplicaSummary> terminated = RolloutChecks.assertCleanTerminations(report, 2);
         assertThat(terminated.get(1).sigtermAt() - terminated.get(0).sigtermAt()).as("SIGTERMs at once (ms)")
                 .isLessThan(LAG.toMillis());
     }
@@ -223,28 +223,10 @@ class KubeRolloutTest {
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
-        IdleCloseRaceChecks.assertListed(report);
-        List<RolloutReport.ReplicaSummary> terminated = assertCleanTerminations(report, 3);
+        RolloutChecks.assertListed(report);
+        List<RolloutReport.ReplicaSummary> terminated = RolloutChecks.assertCleanTerminations(report, 3);
         assertThat(terminated).allSatisfy(r -> assertThat(r.inFlightAtSigterm())
                 .as("long requests %s still served after its SIGTERM", r.id()).isPositive());
-    }
-
-    private static List<RolloutReport.ReplicaSummary> assertCleanTerminations(RolloutReport report, int count) {
-        List<RolloutReport.ReplicaSummary> terminated =
-                report.replicas().stream().filter(RolloutReport.ReplicaSummary::terminated).toList();
-        assertThat(terminated).hasSize(count).allSatisfy(replica -> {
-            assertThat(replica.exitCode()).as("%s exit status", replica.id()).isEqualTo(143);
-            assertThat(replica.servedInLagWindow()).as("%s served in its lag window", replica.id()).isPositive();
-        });
-        assertThat(report.clients()).allSatisfy(client -> {
-            assertThat(client.failures()).as("%s failures beyond the tolerated idle-close races", client.client())
-                    .isEqualTo(IdleCloseRaceChecks.toleratedFailures(report, client.client()));
-            if (client.scheduled() >= 0) {
-                assertThat(client.requests()).as("%s: every scheduled request recorded", client.client())
-                        .isEqualTo(client.scheduled());
-            }
-        });
-        return terminated;
     }
 
     private static RolloutHarnessBuilder harness(String name, List<String> mainArguments, DataPlane dataPlane,

@@ -67,7 +67,7 @@ class RolloutHarnessTest {
         assertThat(report.clients()).extracting(RolloutReport.ClientSummary::client)
                 .containsExactly("raw", "jdk-httpclient", "apache-httpclient5", "hey");
         assertThat(report.violations()).isEmpty();
-        IdleCloseRaceChecks.assertListed(report);
+        RolloutChecks.assertListed(report);
         assertThat(report.failures()).as("failures beyond the tolerated idle-close races")
                 .isEqualTo(report.idleCloseRaces().size());
         assertThat(report.completed()).isGreaterThanOrEqualTo((long) Math.ceil(0.98 * report.scheduled()));

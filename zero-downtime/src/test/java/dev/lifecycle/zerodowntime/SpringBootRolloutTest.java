@@ -60,8 +60,8 @@ class SpringBootRolloutTest {
         assertThat(report.clients()).extracting(RolloutReport.ClientSummary::client)
                 .containsExactly("raw", "jdk-httpclient", "apache-httpclient5");
         assertThat(report.violations()).isEmpty();
-        IdleCloseRaceChecks.assertListed(report);
-        assertCleanTerminations(report, 3);
+        RolloutChecks.assertListed(report);
+        RolloutChecks.assertCleanTerminations(report, 3);
     }
 
     @Test
@@ -80,28 +80,10 @@ class SpringBootRolloutTest {
         System.out.println(report.summaryTable());
 
         assertThat(report.violations()).isEmpty();
-        IdleCloseRaceChecks.assertListed(report);
-        List<RolloutReport.ReplicaSummary> terminated = assertCleanTerminations(report, 6);
+        RolloutChecks.assertListed(report);
+        List<RolloutReport.ReplicaSummary> terminated = RolloutChecks.assertCleanTerminations(report, 6);
         assertThat(terminated).allSatisfy(r -> assertThat(r.inFlightAtSigterm())
                 .as("long requests %s still served after its SIGTERM", r.id()).isPositive());
-    }
-
-    private static List<RolloutReport.ReplicaSummary> assertCleanTerminations(RolloutReport report, int count) {
-        List<RolloutReport.ReplicaSummary> terminated =
-                report.replicas().stream().filter(RolloutReport.ReplicaSummary::terminated).toList();
-        assertThat(terminated).hasSize(count).allSatisfy(replica -> {
-            assertThat(replica.exitCode()).as("%s exit status", replica.id()).isEqualTo(143);
-            assertThat(replica.servedInLagWindow()).as("%s served in its lag window", replica.id()).isPositive();
-        });
-        assertThat(report.clients()).allSatisfy(client -> {
-            assertThat(client.failures()).as("%s failures beyond the tolerated idle-close races", client.client())
-                    .isEqualTo(IdleCloseRaceChecks.toleratedFailures(report, client.client()));
-            if (client.scheduled() >= 0) {
-                assertThat(client.requests()).as("%s: every scheduled request recorded", client.client())
-                        .isEqualTo(client.scheduled());
-            }
-        });
-        return terminated;
     }
 
     private static RolloutHarnessBuilder harness(String name) throws Exception {
