@@ -34,15 +34,16 @@ public sealed class InflightRequest permits InflightRequest.Described {
 
     // Kept small (24 bytes with compressed references): one is allocated per request. The description lives in the
     // subclass, allocated only when the tracker describes requests; the drain listener in a holder allocated only for
-    // the rare long-lived request.
-    private final InflightTracker tracker;
+    // the rare long-lived request; the tracker is reached through the cell that counts the request.
+    /** Where the request is counted: one of the tracker's cells, or its admission word; {@code null} if refused. */
+    private final InflightTracker.Cell cell;
     @SuppressWarnings("unused") // accessed through STATUS
     private volatile int status;
     private volatile DrainSignal drainSignal;
 
-    InflightRequest(InflightTracker tracker) {
-        this.tracker = tracker;
-        if (tracker == null) {
+    InflightRequest(InflightTracker.Cell cell) {
+        this.cell = cell;
+        if (cell == null) {
             status = DONE;
         }
     }
@@ -62,8 +63,8 @@ public sealed class InflightRequest permits InflightRequest.Described {
         RequestTable.Chunk chunk;
         int slot;
 
-        Described(InflightTracker tracker, String method, String target, long startNanos) {
-            super(tracker);
+        Described(InflightTracker.Cell cell, String method, String target, long startNanos) {
+            super(cell);
             this.method = method;
             this.target = target;
             this.startNanos = startNanos;
@@ -118,14 +119,14 @@ public sealed class InflightRequest permits InflightRequest.Described {
 
     /** Whether the request was admitted. A refused request must be answered {@code 503} and never exited. */
     public boolean admitted() {
-        return tracker != null;
+        return cell != null;
     }
 
     /** Ends the request. Idempotent and thread-safe: only the first call counts. */
     public void exit() {
         if (leaveTable()) { // the one-shot step for a request in the tracker's table: a single compare-and-set
             STATUS.setRelease(this, DONE);
-            tracker.exitFromTable();
+            cell.tracker.release(cell);
             return;
         }
         int previous = (int) STATUS.getAndSet(this, DONE);
@@ -133,10 +134,10 @@ public sealed class InflightRequest permits InflightRequest.Described {
             // Still ACTIVE but out of its slot: markLongLived took it out and counts this exit when it sees DONE
             // (or an earlier exit() took it out and counted it already).
             if (!hasSlot()) {
-                tracker.exit(this, false);
+                cell.tracker.exit(this, false);
             }
         } else if (previous == LONG_LIVED) {
-            tracker.exit(this, true);
+            cell.tracker.exit(this, true);
         }
         // MOVING: markLongLived sees DONE when it finishes the move and counts the exit then.
     }
@@ -151,7 +152,7 @@ public sealed class InflightRequest permits InflightRequest.Described {
      * @param onDrain told to end the stream when admission closes, or {@code null} for a stream that ends on its own
      */
     public void markLongLived(Runnable onDrain) {
-        if (tracker == null || (int) STATUS.getVolatile(this) != ACTIVE) {
+        if (cell == null || (int) STATUS.getVolatile(this) != ACTIVE) {
             return;
         }
         if (onDrain != null && drainSignal == null) {
@@ -163,7 +164,7 @@ public sealed class InflightRequest permits InflightRequest.Described {
             }
             // Out of the table, so an exit() from now on leaves the count to us; if one came already, count it.
             if (!STATUS.compareAndSet(this, ACTIVE, MOVING)) {
-                tracker.exit(this, false);
+                cell.tracker.exit(this, false);
                 return;
             }
             moveToLongLived();
@@ -173,9 +174,9 @@ public sealed class InflightRequest permits InflightRequest.Described {
     }
 
     private void moveToLongLived() {
-        tracker.moveToLongLived(this);
+        cell.tracker.moveToLongLived(this);
         if (!STATUS.compareAndSet(this, MOVING, LONG_LIVED)) {
-            tracker.exit(this, true); // exit() was called during the move and left the count to us
+            cell.tracker.exit(this, true); // exit() was called during the move and left the count to us
         }
     }
 
@@ -211,6 +212,11 @@ public sealed class InflightRequest permits InflightRequest.Described {
 
     long startNanos() {
         return 0L;
+    }
+
+    /** Where the request is counted; {@code null} if it was refused. */
+    InflightTracker.Cell cell() {
+        return cell;
     }
 
     String describe(long nowNanos) {

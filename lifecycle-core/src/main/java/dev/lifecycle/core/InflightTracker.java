@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * its response was written.
  *
  * <h2>Admission protocol</h2>
- * The whole admission state is one {@code long}: the count of requests in flight in the low bits, plus three flag
+ * Admission is decided on one {@code long}, the word: the count of requests in flight in the low bits, plus three flag
  * bits: {@code NOT_OPEN} (set until the lifecycle is ready), {@code DRAINING} (set when the drain begins, never
  * cleared) and {@code CLOSED} (set when admission has closed for good, never cleared). {@code tryEnter} adds one with
  * a single atomic add and looks at the flags of the value it replaced: if {@code NOT_OPEN} or {@code CLOSED} was set
@@ -45,6 +45,13 @@ import org.slf4j.LoggerFactory;
  * it first. The drain completes when the word is closed with a zero count (whatever {@code NOT_OPEN} says: a
  * lifecycle shut down during startup closes without ever opening); after that every add sees {@code CLOSED}, so
  * nothing is ever admitted after the drain reported zero. Waiters are woken by that transition, not by polling.
+ *
+ * <p>While admission is open and the drain has not begun, there is nothing to decide, and requests are not counted in
+ * the word but in cells: each thread adds to the cell its id maps to (four per processor), so that threads on
+ * different cores seldom write the same cache line (a single word shared by every request costs a cache-line transfer per admission and
+ * exit under load). The cells are <em>sealed</em> outside that window: before the opening, and by the close, which
+ * moves their counts to the word before it sets the drain's bits; a request that finds its cell sealed is admitted
+ * or refused through the word as described above. The decisions are the word's alone.
  *
  * <p>A refused attempt briefly raises the count by one before taking it back; {@link #inflight()} may show it, the
  * drain never waits for it. Each admission returns a one-shot {@link InflightRequest}, so a buggy adapter that exits
@@ -72,15 +79,32 @@ public final class InflightTracker {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(AdmissionWord.class, "word", long.class);
+            STATE = lookup.findVarHandle(CellValue.class, "value", long.class);
             LONG_LIVED_STATE = lookup.findVarHandle(InflightTracker.class, "longLivedState", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** The admission word, alone on its cache line: see {@link PaddedAdmissionWord}. */
-    private final PaddedAdmissionWord state = new PaddedAdmissionWord();
+    /** A cell's value once sealed; the cell's later changes are meaningless, and its count lives in the word. */
+    static final long SEALED = 1L << 62;
+    /**
+     * Any value at or above this is a sealed cell's: a sealed value moves away from {@link #SEALED} by one per
+     * admission sent on to the word and per exit of a request counted before the seal, never by {@code 2^61}.
+     */
+    private static final long SEALED_MIN = 1L << 61;
+    /** Added to the word while the cells are sealed: see {@link #sealCellsAndBeginDrain()}. */
+    private static final long RESERVATION = 1L << 40;
+    static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+    /** The admission word, alone on its cache line: see {@link Cell}. */
+    private final Cell state;
+    /** Where requests are counted while admission is open and the drain has not begun: see {@link Cell}. */
+    private final Cell[] cells;
+    /** Shifts a thread's hashed id to an index of {@link #cells}. */
+    private final int cellShift;
+    /** Orders {@link #open()} and the sealing of the cells in {@link #close(boolean)}. */
+    private final Object sealLock = new Object();
     @SuppressWarnings("unused") // accessed through LONG_LIVED_STATE
     private volatile long longLivedState;
 
@@ -146,7 +170,19 @@ public final class InflightTracker {
         this.ticker = ticker;
         this.requestClock = requestClock;
         this.closeBits = drainPolicy == DrainPolicy.SERVE_AND_CLOSE ? DRAINING : DRAINING | CLOSED;
-        STATE.setVolatile(state, open ? 0L : NOT_OPEN);
+        int cellCount = cellCount(Runtime.getRuntime().availableProcessors());
+        this.cellShift = Long.SIZE - Integer.numberOfTrailingZeros(cellCount);
+        this.cells = new Cell[cellCount];
+        for (int i = 0; i < cellCount; i++) {
+            cells[i] = new Cell(this, open ? 0L : SEALED);
+        }
+        this.state = new Cell(this, open ? 0L : NOT_OPEN);
+    }
+
+    /** Four cells per processor, between 4 and 64, a power of two: rarely two running threads on one cell. */
+    static int cellCount(int processors) {
+        int wanted = Math.max(4, Math.min(64, 4 * processors));
+        return Integer.highestOneBit(wanted - 1) << 1;
     }
 
     /**
@@ -170,6 +206,26 @@ public final class InflightTracker {
      *     {@link InflightRequest#REFUSED} (check {@link InflightRequest#admitted()}): answer it {@code 503}
      */
     public InflightRequest tryEnter(String method, String target) {
+        // Fibonacci hashing: the top bits of the product, so that threads with consecutive ids get distinct cells
+        Thread current = Thread.currentThread();
+        long hash = current.getId() * GOLDEN;
+        Cell cell = cells[(int) (hash >>> cellShift)];
+        if ((long) STATE.getAndAdd(cell, 1L) >= SEALED_MIN) {
+            return enterThroughWord(method, target);
+        }
+        if (table == null) {
+            return new InflightRequest(cell);
+        }
+        InflightRequest.Described request =
+                new InflightRequest.Described(cell, method, target, requestClock.getAsLong());
+        if (!table.claim(request, current, hash)) {
+            described.add(request);
+        }
+        return request;
+    }
+
+    /** Admission once the cells are sealed: before the opening and from the beginning of the drain. */
+    private InflightRequest enterThroughWord(String method, String target) {
         long previous = (long) STATE.getAndAdd(state, 1L);
         if ((previous & REFUSING) != 0) {
             release();
@@ -179,20 +235,37 @@ public final class InflightTracker {
         if ((previous & DRAINING) != 0) {
             servedWhileDraining.increment();
         }
+        return admitted(state, method, target);
+    }
+
+    private InflightRequest admitted(Cell cell, String method, String target) {
         if (table == null) {
-            return new InflightRequest(this);
+            return new InflightRequest(cell);
         }
         InflightRequest.Described request =
-                new InflightRequest.Described(this, method, target, requestClock.getAsLong());
+                new InflightRequest.Described(cell, method, target, requestClock.getAsLong());
         if (!table.claim(request)) {
             described.add(request);
         }
         return request;
     }
 
-    /** The number of admitted requests that have not exited, long-lived ones excluded. */
+    /**
+     * The number of admitted requests that have not exited, long-lived ones excluded. A sum over the cells, not one
+     * atomic snapshot: while requests come and go it may be off by the few that did so during the call.
+     */
     public long inflight() {
-        return (long) STATE.getVolatile(state) & COUNT;
+        long count = (long) STATE.getVolatile(state) & COUNT;
+        if (count >= RESERVATION / 2) {
+            count -= RESERVATION; // the drain is beginning: see sealCellsAndBeginDrain()
+        }
+        for (Cell cell : cells) {
+            long value = (long) STATE.getVolatile(cell);
+            if (value < SEALED_MIN) {
+                count += value;
+            }
+        }
+        return Math.max(0L, count);
     }
 
     /** The number of long-lived requests that have not exited. */
@@ -225,7 +298,15 @@ public final class InflightTracker {
 
     /** Opens admission; until then every request is refused. Called by {@link Lifecycle} when it becomes ready. */
     void open() {
-        STATE.getAndBitwiseAnd(state, ~NOT_OPEN);
+        synchronized (sealLock) {
+            long previous = (long) STATE.getAndBitwiseAnd(state, ~NOT_OPEN);
+            if ((previous & DRAINING) == 0) {
+                // Until a cell is unsealed, its admissions go to the word, which admits them now.
+                for (Cell cell : cells) {
+                    STATE.setVolatile(cell, 0L);
+                }
+            }
+        }
     }
 
     /**
@@ -245,12 +326,15 @@ public final class InflightTracker {
         if (hold && (closeBits & CLOSED) == 0) {
             holdOpen = true; // before the drain bit: no exit sees DRAINING with a zero count before the hold
         }
-        long previous = (long) STATE.getAndBitwiseOr(state, closeBits);
-        if ((previous & DRAINING) != 0) {
-            return;
+        long word;
+        synchronized (sealLock) {
+            if (isDraining()) {
+                return;
+            }
+            word = sealCellsAndBeginDrain();
         }
-        if ((previous & COUNT) == 0) {
-            closeIfIdle(previous | closeBits);
+        if ((word & COUNT) == 0) {
+            closeIfIdle(word);
         }
         long previousLongLived = (long) LONG_LIVED_STATE.getAndBitwiseOr(this, CLOSED);
         if ((previousLongLived & COUNT) == 0) {
@@ -261,6 +345,37 @@ public final class InflightTracker {
         }
         for (Runnable listener; (listener = closeListeners.poll()) != null; ) {
             runCloseListener(listener);
+        }
+    }
+
+    /**
+     * Seals every cell, moves the counts found in them to the word, and sets the drain's bits on the word, in that
+     * order: from the moment a cell is sealed its admissions go to the word, where the drain's bits decide; and the
+     * word holds every count before those bits let an exit or the close see a zero count.
+     *
+     * <p>A request counted in a cell that exits after the seal finds the cell sealed and takes its one from the word
+     * instead. Its exit may come before the count it takes is moved to the word, so the word first holds a
+     * {@link #RESERVATION} larger than any count of requests in flight, and gives it back in the same step that adds
+     * the counts moved: the word's count never drops below zero, nor reaches zero before every count is in it.
+     *
+     * @return the word after the drain's bits were set
+     */
+    private long sealCellsAndBeginDrain() {
+        STATE.getAndAdd(state, RESERVATION);
+        long moved = 0;
+        for (Cell cell : cells) {
+            long value = (long) STATE.getAndSet(cell, SEALED);
+            if (value < SEALED_MIN) {
+                moved += value;
+            }
+        }
+        long delta = moved - RESERVATION;
+        for (;;) {
+            long current = (long) STATE.getVolatile(state);
+            long next = (current + delta) | closeBits;
+            if (STATE.compareAndSet(state, current, next)) {
+                return next;
+            }
         }
     }
 
@@ -429,11 +544,17 @@ public final class InflightTracker {
 
     /** Whether nothing is in flight (long-lived requests aside). */
     boolean isIdle() {
-        return ((long) STATE.getVolatile(state) & COUNT) == 0;
+        return inflight() == 0;
     }
 
-    /** The exit of a request that left the {@link RequestTable}: out of the main count. */
-    void exitFromTable() {
+    /**
+     * Takes a request out of the main count: out of {@code cell} if it was counted there and the cell is not sealed
+     * yet, else out of the word.
+     */
+    void release(Cell cell) {
+        if (cell != state && (long) STATE.getAndAdd(cell, -1L) < SEALED_MIN) {
+            return;
+        }
         release();
     }
 
@@ -448,7 +569,7 @@ public final class InflightTracker {
             if (described != null && !request.hasSlot()) {
                 described.remove(request);
             }
-            release();
+            release(request.cell());
         }
     }
 
@@ -463,7 +584,7 @@ public final class InflightTracker {
         if (described != null && !request.hasSlot()) {
             described.remove(request);
         }
-        release();
+        release(request.cell());
         if (isDraining()) {
             request.signalDrain();
         }
@@ -477,23 +598,37 @@ public final class InflightTracker {
         logger.warn("A long-lived request's drain listener threw; ignored", t);
     }
 
-    /** Padding before the admission word; see {@link PaddedAdmissionWord}. */
-    abstract static class AdmissionPadding {
+    /** Padding before a cell's value; see {@link Cell}. */
+    abstract static class CellPadding {
         long p01, p02, p03, p04, p05, p06, p07, p08;
     }
 
-    /** The admission word itself. */
-    abstract static class AdmissionWord extends AdmissionPadding {
+    /** A cell's value. */
+    abstract static class CellValue extends CellPadding {
         @SuppressWarnings("unused") // accessed through STATE
-        volatile long word;
+        volatile long value;
     }
 
     /**
-     * The admission word with a cache line of padding on both sides (superclass fields are laid out first). Every
-     * admission and exit writes the word; without the padding, those writes would also evict the tracker's read-only
-     * fields ({@code described}, {@code ticker}) that the same calls read, from every other core's cache.
+     * A counter of requests in flight, with a cache line of padding on both sides (superclass fields are laid out
+     * first), so that the threads counting in different cells never write the same cache line.
+     *
+     * <p>While admission is open and the drain has not begun, a request is counted in the cell its thread's id maps
+     * to, by one atomic add that nobody else contends for unless two running threads map to the same cell: there is
+     * nothing to decide, since every request is admitted. Outside that window the cells are <em>sealed</em>
+     * ({@link #SEALED}): an add that finds its cell sealed goes on to the admission word (itself a cell, {@link
+     * #state}, whose value is the word described in the class comment), where the flags decide. The drain begins by
+     * sealing the cells, moving their counts to the word, then setting its bits ({@link #sealCellsAndBeginDrain()}),
+     * so from then on the word alone counts and decides, as before the opening. Each request remembers where it was
+     * counted, and its exit takes its one from there, or from the word if that cell was sealed meanwhile.
      */
-    static final class PaddedAdmissionWord extends AdmissionWord {
+    static final class Cell extends CellValue {
         long p11, p12, p13, p14, p15, p16, p17, p18;
+        final InflightTracker tracker;
+
+        Cell(InflightTracker tracker, long value) {
+            this.tracker = tracker;
+            STATE.setVolatile(this, value);
+        }
     }
 }

@@ -50,11 +50,14 @@ final class RequestTable {
     /** The newest chunk of each stripe; written by its owner only. */
     private final Chunk[] heads;
     private final int mask;
+    /** Shifts a thread's hashed id to a stripe: its top bits, so that consecutive ids get distant stripes. */
+    private final int stripeShift;
 
     /** A table of at least {@code stripes} stripes, rounded up to a power of two. */
     RequestTable(int stripes) {
         int rounded = stripes <= 1 ? 1 : Integer.highestOneBit(stripes - 1) << 1;
         this.mask = rounded - 1;
+        this.stripeShift = Long.SIZE - Integer.numberOfTrailingZeros(rounded);
         this.owners = new Thread[rounded];
         this.heads = new Chunk[rounded];
     }
@@ -71,17 +74,29 @@ final class RequestTable {
      */
     boolean claim(InflightRequest.Described request) {
         Thread current = Thread.currentThread();
-        int stripe = (int) ((current.getId() * 0x9E3779B97F4A7C15L) >>> 32) & mask;
-        Thread owner = (Thread) OWNER.getOpaque(owners, stripe);
-        if (owner != current) {
-            stripe = takeStripe(stripe, current);
-            if (stripe < 0) {
-                return false;
-            }
-        }
+        return claim(request, current, current.getId() * InflightTracker.GOLDEN);
+    }
+
+    /**
+     * {@link #claim(InflightRequest.Described)} for the calling thread {@code current}, whose id times
+     * {@link InflightTracker#GOLDEN} the caller computed already.
+     */
+    boolean claim(InflightRequest.Described request, Thread current, long hash) {
+        int stripe = (int) (hash >>> stripeShift) & mask; // the mask for a single stripe, whose shift is 64: none
+        // The fast path reads one array element: a chunk is started by its stripe's owner and names it, and a stripe
+        // changes owner only when its owner has terminated, so a chunk naming the calling thread is of its stripe.
         Chunk chunk = (Chunk) HEAD.getOpaque(heads, stripe);
-        if (chunk == null || chunk.used == CHUNK) {
-            chunk = newChunk(stripe, chunk);
+        if (chunk == null || chunk.owner != current || chunk.used == CHUNK) {
+            if ((Thread) OWNER.getOpaque(owners, stripe) != current) {
+                stripe = takeStripe(stripe, current);
+                if (stripe < 0) {
+                    return false;
+                }
+            }
+            chunk = (Chunk) HEAD.getOpaque(heads, stripe);
+            if (chunk == null || chunk.owner != current || chunk.used == CHUNK) {
+                chunk = newChunk(stripe, chunk, current);
+            }
         }
         int slot = chunk.used++;
         SLOT.setRelease(chunk.slots, slot, (InflightRequest) request);
@@ -107,7 +122,7 @@ final class RequestTable {
                 && OWNER.compareAndSet(owners, stripe, owner, current)) {
                 Chunk head = (Chunk) HEAD.getAcquire(heads, stripe);
                 if (head != null) {
-                    newChunk(stripe, head);
+                    newChunk(stripe, head, current);
                 }
                 return stripe;
             }
@@ -116,8 +131,8 @@ final class RequestTable {
     }
 
     /** Replaces the stripe's newest chunk, keeping the retired ones that still hold requests linked. */
-    private Chunk newChunk(int stripe, Chunk retired) {
-        Chunk chunk = new Chunk(retired == null ? null : prune(retired));
+    private Chunk newChunk(int stripe, Chunk retired, Thread owner) {
+        Chunk chunk = new Chunk(retired == null ? null : prune(retired), owner);
         HEAD.setRelease(heads, stripe, chunk);
         return chunk;
     }
@@ -173,13 +188,16 @@ final class RequestTable {
     /** {@value #CHUNK} slots, filled in order by the stripe's owner, each emptied by its request's exit. */
     static final class Chunk {
         final InflightRequest[] slots = new InflightRequest[CHUNK];
+        /** The stripe's owner when the chunk was started: the one thread that fills it. */
+        final Thread owner;
         /** Slots handed out so far; read and written by the stripe's owner only. */
         int used;
         /** The next older chunk that held a request when last examined. */
         volatile Chunk older;
 
-        Chunk(Chunk older) {
+        Chunk(Chunk older, Thread owner) {
             this.older = older;
+            this.owner = owner;
         }
 
         boolean isEmpty() {
