@@ -27,11 +27,15 @@ import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.servlet.LifecycleFilter;
 
 /**
- * One variant of the same "hello" endpoint for the wrk benchmark: {@code undertow-bare}, {@code undertow-graceful}
- * (Undertow's {@code GracefulShutdownHandler}), {@code servlet-bare}, {@code servlet-noop-filter} (what any filter
- * costs), {@code servlet-lifecycle} (the lifecycle filter), {@code netty-bare}, {@code netty-noop-handler} (what any
- * duplex handler costs), {@code netty-lifecycle}. Usage: {@code EndToEndServer <variant> <port>}; prints
- * {@code listening <port>} and serves until killed.
+ * One variant of the same "hello" endpoint for the end-to-end benchmarks of {@code run.sh}. For {@code e2e} (wrk):
+ * {@code undertow-bare}, {@code undertow-graceful} (Undertow's {@code GracefulShutdownHandler}), {@code servlet-bare},
+ * {@code servlet-noop-filter} (what any filter costs), {@code servlet-lifecycle} (the lifecycle filter), all on
+ * Undertow; {@code netty-bare}, {@code netty-noop-handler} (what any duplex handler costs), {@code netty-lifecycle}.
+ * For {@code e2e-adapters}, each adapter beside the same server without it: {@code jetty-bare} and
+ * {@code jetty-lifecycle} ({@link JettyServer}), {@code tomcat-bare} and {@code tomcat-lifecycle}
+ * ({@link TomcatServer}), {@code netty-h2c-bare} and {@code netty-h2c-lifecycle} (h2c, {@link NettyServer}),
+ * {@code grpc-bare} and {@code grpc-lifecycle} (a unary method, {@link GrpcServer}). Usage:
+ * {@code EndToEndServer <variant> <port>}; prints {@code listening <port>} and serves until killed.
  */
 public final class EndToEndServer {
 
@@ -43,6 +47,9 @@ public final class EndToEndServer {
     public static void main(String[] args) throws Exception {
         String variant = args[0];
         int port = Integer.parseInt(args[1]);
+        // Started once the server is wired, as the adapters' examples do: probes and admission from then on.
+        Lifecycle lifecycle = variant.endsWith("-lifecycle") ? Lifecycle.builder().environment(Map.of()).build()
+                                                             : null;
         switch (variant) {
             case "undertow-bare":
                 undertow(port, hello());
@@ -51,33 +58,46 @@ public final class EndToEndServer {
                 undertow(port, new GracefulShutdownHandler(hello()));
                 break;
             case "servlet-bare":
-                undertow(port, servlet(null, false));
+            case "servlet-lifecycle":
+                undertow(port, servlet(lifecycle, false));
                 break;
             case "servlet-noop-filter":
                 undertow(port, servlet(null, true));
                 break;
-            case "servlet-lifecycle":
-                Lifecycle lifecycle = Lifecycle.builder().environment(Map.of()).build();
-                lifecycle.start();
-                undertow(port, servlet(lifecycle, false));
-                break;
             case "netty-bare":
-                NettyServer.start(port, null, false);
+            case "netty-lifecycle":
+                NettyServer.start(port, lifecycle, false);
                 break;
             case "netty-noop-handler":
                 NettyServer.start(port, null, true);
                 break;
-            case "netty-lifecycle":
-                Lifecycle nettyLifecycle = Lifecycle.builder().environment(Map.of()).build();
-                nettyLifecycle.start();
-                NettyServer.start(port, nettyLifecycle, false);
+            case "jetty-bare":
+            case "jetty-lifecycle":
+                JettyServer.start(port, lifecycle);
+                break;
+            case "tomcat-bare":
+            case "tomcat-lifecycle":
+                TomcatServer.start(port, lifecycle);
+                break;
+            case "netty-h2c-bare":
+            case "netty-h2c-lifecycle":
+                NettyServer.startH2c(port, lifecycle);
+                break;
+            case "grpc-bare":
+            case "grpc-lifecycle":
+                GrpcServer.start(port, lifecycle);
                 break;
             default:
                 throw new IllegalArgumentException("variant: '" + variant + "' (expected: undertow-bare, "
                         + "undertow-graceful, servlet-bare, servlet-noop-filter, servlet-lifecycle, netty-bare, "
-                        + "netty-noop-handler, netty-lifecycle)");
+                        + "netty-noop-handler, netty-lifecycle, jetty-bare, jetty-lifecycle, tomcat-bare, "
+                        + "tomcat-lifecycle, netty-h2c-bare, netty-h2c-lifecycle, grpc-bare, grpc-lifecycle)");
+        }
+        if (lifecycle != null) {
+            lifecycle.start();
         }
         System.out.println("listening " + port);
+        Thread.currentThread().join(); // until killed: grpc-java's event loops are daemon threads
     }
 
     private static HttpHandler hello() {

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -19,14 +21,26 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
 
 import dev.lifecycle.core.Lifecycle;
 import dev.lifecycle.netty.NettyLifecycle;
 
-/** The "hello" endpoint on Netty: bare, with a pass-through duplex handler, or with the lifecycle handler. */
+/**
+ * The "hello" endpoint on Netty: HTTP/1.1 bare, with a pass-through duplex handler, or with the lifecycle handler;
+ * h2c (prior knowledge or upgrade, else HTTP/1.1) bare, or with the lifecycle's h2c handler.
+ */
 final class NettyServer {
 
     private static final ByteBuf BODY = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(EndToEndServer.BODY));
@@ -54,6 +68,56 @@ final class NettyServer {
                     }
                 })
                 .bind("127.0.0.1", port).sync();
+    }
+
+    /**
+     * h2c as in the examples: with the lifecycle, {@code NettyLifecycle.newHttp2cHandler(streams)} then its HTTP/1.1
+     * handler; bare, the same Netty handlers without the lifecycle's (the frame codec and a multiplexer, on prior
+     * knowledge or {@code Upgrade: h2c}). Each stream: {@code Http2StreamFrameToHttpObjectCodec} and {@link Hello}.
+     */
+    static void startH2c(int port, Lifecycle lifecycle) throws InterruptedException {
+        NettyLifecycle netty = lifecycle == null ? null : NettyLifecycle.of(lifecycle);
+        ChannelHandler streams = new ChannelInitializer<Http2StreamChannel>() { // @Sharable: one for every stream
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Hello());
+            }
+        };
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (netty != null) {
+                            ch.pipeline().addLast(netty.newHttp2cHandler(streams), netty.newHandler(), new Hello());
+                        } else {
+                            ch.pipeline().addLast(bareHttp2c(streams), new Hello());
+                        }
+                    }
+                })
+                .bind("127.0.0.1", port).sync();
+    }
+
+    /** Netty's own h2c set-up: what {@code newHttp2cHandler} builds, less the lifecycle's handlers. */
+    private static ChannelHandler bareHttp2c(ChannelHandler streams) {
+        HttpServerCodec http1 = new HttpServerCodec();
+        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
+                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                ? new Http2ServerUpgradeCodec(Http2FrameCodecBuilder.forServer().build(),
+                                              new Http2MultiplexHandler(streams))
+                : null, 64 * 1024);
+        return new CleartextHttp2ServerUpgradeHandler(http1, upgrade, new ChannelHandlerAdapter() {
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                // In place, not at the end: the HTTP/1.1 handler follows.
+                String name = ctx.name();
+                ctx.pipeline().addAfter(name, name + "-codec", Http2FrameCodecBuilder.forServer().build())
+                   .addAfter(name + "-codec", name + "-streams", new Http2MultiplexHandler(streams))
+                   .remove(this);
+            }
+        });
     }
 
     /** Answers "hello" once the request's last content has arrived. */
