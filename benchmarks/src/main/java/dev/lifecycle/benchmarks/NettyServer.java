@@ -1,5 +1,7 @@
 package dev.lifecycle.benchmarks;
 
+import java.util.function.Consumer;
+
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -9,6 +11,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -50,24 +53,16 @@ final class NettyServer {
 
     static void start(int port, Lifecycle lifecycle, boolean noopHandler) throws InterruptedException {
         NettyLifecycle netty = lifecycle == null ? null : NettyLifecycle.of(lifecycle);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        new ServerBootstrap()
-                .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec());
-                        if (netty != null) {
-                            ch.pipeline().addLast(netty.newHandler());
-                        }
-                        if (noopHandler) {
-                            ch.pipeline().addLast(new ChannelDuplexHandler());
-                        }
-                        ch.pipeline().addLast(new Hello());
-                    }
-                })
-                .bind("127.0.0.1", port).sync();
+        bind(port, pipeline -> {
+            pipeline.addLast(new HttpServerCodec());
+            if (netty != null) {
+                pipeline.addLast(netty.newHandler());
+            }
+            if (noopHandler) {
+                pipeline.addLast(new ChannelDuplexHandler());
+            }
+            pipeline.addLast(new Hello());
+        });
     }
 
     /**
@@ -83,6 +78,17 @@ final class NettyServer {
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), new Hello());
             }
         };
+        bind(port, pipeline -> {
+            if (netty != null) {
+                pipeline.addLast(netty.newHttp2cHandler(streams), netty.newHandler(), new Hello());
+            } else {
+                pipeline.addLast(bareHttp2c(streams), new Hello());
+            }
+        });
+    }
+
+    /** Listens on loopback {@code port} with one event loop; {@code handlers} fills each connection's pipeline. */
+    private static void bind(int port, Consumer<ChannelPipeline> handlers) throws InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         new ServerBootstrap()
                 .group(group)
@@ -90,11 +96,7 @@ final class NettyServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (netty != null) {
-                            ch.pipeline().addLast(netty.newHttp2cHandler(streams), netty.newHandler(), new Hello());
-                        } else {
-                            ch.pipeline().addLast(bareHttp2c(streams), new Hello());
-                        }
+                        handlers.accept(ch.pipeline());
                     }
                 })
                 .bind("127.0.0.1", port).sync();

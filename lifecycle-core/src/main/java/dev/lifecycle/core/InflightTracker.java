@@ -48,10 +48,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While admission is open and the drain has not begun, there is nothing to decide, and requests are not counted in
  * the word but in cells: each thread adds to the cell its id maps to (four per processor), so that threads on
- * different cores seldom write the same cache line (a single word shared by every request costs a cache-line transfer per admission and
- * exit under load). The cells are <em>sealed</em> outside that window: before the opening, and by the close, which
- * moves their counts to the word before it sets the drain's bits; a request that finds its cell sealed is admitted
- * or refused through the word as described above. The decisions are the word's alone.
+ * different cores seldom write the same cache line (a single word shared by every request costs a cache-line
+ * transfer per admission and exit under load). The cells are <em>sealed</em> outside that window: before the
+ * opening, and by the close, which moves their counts to the word before it sets the drain's bits; a request that
+ * finds its cell sealed is admitted or refused through the word as described above. The decisions are the word's
+ * alone.
  *
  * <p>A refused attempt briefly raises the count by one before taking it back; {@link #inflight()} may show it, the
  * drain never waits for it. Each admission returns a one-shot {@link InflightRequest}, so a buggy adapter that exits
@@ -211,21 +212,13 @@ public final class InflightTracker {
         long hash = current.getId() * GOLDEN;
         Cell cell = cells[(int) (hash >>> cellShift)];
         if ((long) STATE.getAndAdd(cell, 1L) >= SEALED_MIN) {
-            return enterThroughWord(method, target);
+            return enterThroughWord(method, target, current, hash);
         }
-        if (table == null) {
-            return new InflightRequest(cell);
-        }
-        InflightRequest.Described request =
-                new InflightRequest.Described(cell, method, target, requestClock.getAsLong());
-        if (!table.claim(request, current, hash)) {
-            described.add(request);
-        }
-        return request;
+        return admitted(cell, method, target, current, hash);
     }
 
     /** Admission once the cells are sealed: before the opening and from the beginning of the drain. */
-    private InflightRequest enterThroughWord(String method, String target) {
+    private InflightRequest enterThroughWord(String method, String target, Thread current, long hash) {
         long previous = (long) STATE.getAndAdd(state, 1L);
         if ((previous & REFUSING) != 0) {
             release();
@@ -235,16 +228,17 @@ public final class InflightTracker {
         if ((previous & DRAINING) != 0) {
             servedWhileDraining.increment();
         }
-        return admitted(state, method, target);
+        return admitted(state, method, target, current, hash);
     }
 
-    private InflightRequest admitted(Cell cell, String method, String target) {
+    /** The token of a request counted in {@code cell}, described if the tracker describes requests. */
+    private InflightRequest admitted(Cell cell, String method, String target, Thread current, long hash) {
         if (table == null) {
             return new InflightRequest(cell);
         }
         InflightRequest.Described request =
                 new InflightRequest.Described(cell, method, target, requestClock.getAsLong());
-        if (!table.claim(request)) {
+        if (!table.claim(request, current, hash)) {
             described.add(request);
         }
         return request;

@@ -38,7 +38,8 @@ class AdmissionCellsTest {
         tracker.close();
         assertThat(tracker.inflight()).isEqualTo(THREADS);
         for (int i = 0; i < THREADS; i++) {
-            assertThat(tracker.awaitDrained(Duration.ZERO)).as("drained with %d still in flight", THREADS - i).isFalse();
+            assertThat(tracker.awaitDrained(Duration.ZERO)).as("drained with %d still in flight", THREADS - i)
+                    .isFalse();
             requests.get(i).exit(); // on this thread, not the one that admitted it; its cell is sealed by now
             assertThat(tracker.inflight()).isEqualTo(THREADS - i - 1L);
         }
